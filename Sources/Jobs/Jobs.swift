@@ -1,0 +1,1 @@
+// The Jobs module; its types are added by the files beside this one.

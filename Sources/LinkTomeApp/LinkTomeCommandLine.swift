@@ -1,0 +1,63 @@
+import Foundation
+import LinkTomeCore
+
+/// A `linktome` subcommand.
+public struct Subcommand: Sendable {
+    /// The word after `linktome`.
+    public var name: String
+    /// One line for the usage text.
+    public var summary: String
+    /// Runs with the remaining arguments and returns the process exit status.
+    public var run: @Sendable ([String]) async -> Int32
+
+    public init(name: String, summary: String, run: @escaping @Sendable ([String]) async -> Int32) {
+        self.name = name
+        self.summary = summary
+        self.run = run
+    }
+}
+
+/// The `linktome` command line: with no arguments (as the Functions host starts it) it serves the
+/// custom handler; otherwise the first argument names an operator command.
+public enum LinkTomeCommandLine {
+    /// Every subcommand, in the order the usage text lists them.
+    static let subcommands: [Subcommand] = [
+        Subcommand(name: "help", summary: "show this text") { _ in
+            print(usage)
+            return 0
+        }
+    ]
+
+    static var usage: String {
+        var text = "usage: linktome [command] [arguments]\n\nWith no command, serves the Azure Functions custom "
+        text += "handler on FUNCTIONS_CUSTOMHANDLER_PORT.\n\ncommands:\n"
+        for command in subcommands {
+            text += "  " + command.name.padding(toLength: 10, withPad: " ", startingAt: 0) + command.summary + "\n"
+        }
+        return text
+    }
+
+    /// Runs the command named by `arguments` and returns the exit status.
+    public static func run(_ arguments: [String]) async -> Int32 {
+        guard let name = arguments.first else {
+            return await runDefault()
+        }
+        if name == "--help" || name == "-h" {
+            print(usage)
+            return 0
+        }
+        guard let command = subcommands.first(where: { $0.name == name }) else {
+            FileHandle.standardError.write(Data("linktome: unknown command '\(name)'\n\n\(usage)\n".utf8))
+            return 2
+        }
+        return await command.run(Array(arguments.dropFirst()))
+    }
+
+    static func runDefault() async -> Int32 {
+        if let serve = subcommands.first(where: { $0.name == "serve" }) {
+            return await serve.run([])
+        }
+        print(usage)
+        return 0
+    }
+}
