@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 import time
@@ -473,13 +474,33 @@ class Server(ThreadingHTTPServer):
         self.verbose = verbose
 
 
+def watch_parent(pid, server):
+    """Stops the server once `pid` no longer exists, so a test run never leaves it behind."""
+    while True:
+        time.sleep(1)
+        # A parent that exited may linger as a zombie, so watch for being re-parented as well.
+        try:
+            os.kill(pid, 0)
+            alive = os.getppid() == pid
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            server.shutdown()
+            return
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=10002)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--exit-with-parent", type=int, metavar="PID", help="stop when process PID is gone")
     arguments = parser.parse_args()
     server = Server((arguments.host, arguments.port), arguments.verbose)
+    if arguments.exit_with_parent:
+        threading.Thread(target=watch_parent, args=(arguments.exit_with_parent, server), daemon=True).start()
     print("listening on %d" % server.server_address[1], flush=True)
     try:
         server.serve_forever()
