@@ -65,6 +65,9 @@ public final class HTTPServer: Sendable {
     /// The port the server listens on, once started.
     public var port: Int? { boundPort.withLock { $0 } }
 
+    /// The number of open connections.
+    public var openConnections: Int { registry.count }
+
     /// Binds, listens and starts accepting connections; returns the bound port at once.
     @discardableResult
     public func start() throws(HTTPError) -> Int {
