@@ -215,4 +215,28 @@ struct FunctionsAppTests {
             #expect(try await held?.status == 200)
         }
     }
+
+    @Test("malformed envelopes get 400s on a connection that keeps serving")
+    func malformedOverHTTP() async throws {
+        // A body as it travels on the wire, with the host's quoting written out by hand.
+        let wire = #"{"Data":{"Item":"\"\\\"Osaka\\\"\""},"Metadata":{"instanceId":"\"4c3b2a19\"","sys":{}}}"#
+
+        try await withApp { port, seen in
+            let statuses = try await onThread { () -> [HTTPResponse?] in
+                let client = try HandlerClient(port: port)
+                return [
+                    try client.send("POST", "/LinkTomeActivity", body: Array(#"["not","an","object"]"#.utf8)),
+                    try client.send("POST", "/LinkTomeActivity", body: Array(#"{"Metadata":{}}"#.utf8), chunked: false),
+                    try client.send("POST", "/NoSuchFunction", body: Array("{}".utf8)),
+                    try client.send("POST", "/LinkTomeActivity", body: Array(wire.utf8)),
+                ]
+            }
+
+            #expect(statuses.map { $0?.status } == [400, 400, 404, 200])
+            #expect(statuses[0]?.json["Error"]?["Message"]?.stringValue?.contains("found an array") == true)
+            #expect(statuses[1]?.json["Error"]?["Message"]?.stringValue?.contains("'Data'") == true)
+            #expect(statuses[3]?.json["ReturnValue"] == "Osaka")
+            #expect(seen.last?.decodedMetadata("instanceId") == "4c3b2a19")
+        }
+    }
 }
