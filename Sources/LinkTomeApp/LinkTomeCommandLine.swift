@@ -25,7 +25,11 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "help", summary: "show this text") { _ in
             print(usage)
             return 0
-        }
+        },
+        Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
+            CronCommand.run($0)
+        },
+        ServeCommand.subcommand,
     ]
 
     static var usage: String {
