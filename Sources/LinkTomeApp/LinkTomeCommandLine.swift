@@ -30,6 +30,7 @@ public enum LinkTomeCommandLine {
             CronCommand.run($0)
         },
         ServeCommand.subcommand,
+        TableCommand.subcommand,
     ]
 
     static var usage: String {
