@@ -77,6 +77,8 @@ enum EntityJSON {
         for (name, json) in object {
             if name.contains("@") || name.hasPrefix("odata.") { continue }
             if name == "PartitionKey" || name == "RowKey" || name == "Timestamp" { continue }
+            // The service answers a $select of a property the entity lacks with null.
+            if json == .null { continue }
             let type = object[name + "@odata.type"]?.stringValue
             guard let value = decodeValue(json, type: type) else {
                 throw TableStorageError(
