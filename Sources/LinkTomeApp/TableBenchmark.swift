@@ -46,10 +46,13 @@ enum TableBenchmark {
         print("SQLite \(file)")
 
         try await store.createTableIfNotExists("Upserts")
+        let cpuBefore = cpuSeconds()
         let upsertSeconds = try await upsert(rows, into: "Upserts", store)
+        let cpu = cpuSeconds() - cpuBefore
         print(
             "upsert: \(rows) rows in batches of 100 in \(format(upsertSeconds)) s = "
-                + "\(Int(Double(rows) / upsertSeconds)) rows/s"
+                + "\(Int(Double(rows) / upsertSeconds)) rows/s (process CPU \(format(cpu)) s; "
+                + "load average \(loadAverage()))"
         )
 
         try await store.createTableIfNotExists("Stream")
@@ -146,9 +149,23 @@ enum TableBenchmark {
         properties["Seen"] = .dateTime(Timestamp(seconds: 1_700_000_000 + Int64(number)))
         return TableEntity(
             partitionKey: "p\(number / 1_000)",
-            rowKey: String(format: "r%09d", number),
+            rowKey: "r" + String(String(number + 1_000_000_000).dropFirst()),
             properties: properties
         )
+    }
+
+    /// User plus system CPU time of this process so far.
+    private static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The 1-minute load average, to judge how busy the machine was.
+    private static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"
+        return String(text.split(separator: " ").first ?? "?")
     }
 
     /// The process's peak resident set size (VmHWM) in MB.
