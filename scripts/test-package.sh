@@ -52,10 +52,15 @@ finish() {
 # --- cleanup: every /proc mounted here is unmounted, every process started here is stopped ---------
 mounted=()
 pids=()
+anchors=()
 work="$(mktemp -d /tmp/linktome-package-test.XXXXXX)"
 cleanup() {
-    local pid mount
+    local pid mount anchor
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+    for anchor in "${anchors[@]}"; do
+        [ -f "$anchor" ] && rm -f "$anchor" && chroot "${anchor%/usr/local/share/*}" update-ca-certificates --fresh \
+            >/dev/null 2>&1
+    done
     for mount in "${mounted[@]}"; do umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null; done
     rm -rf "$work"
 }
@@ -142,6 +147,15 @@ run_in_root_checks() {
         --probe-url "https://localhost:$tls_port/"
     check "$suite: HTTPS to $url fails without the test CA (certificate not trusted)" probe_is_refused "$root" \
         /app/linktome doctor --app-root /app --probe-url "$url"
+
+    # The image's own CA store (/etc/ssl/certs through OpenSSL's default paths) is what the handler uses
+    # in Azure; put the test CA there for one probe, then take it out again so the cached root stays clean.
+    local anchor="$root/usr/local/share/ca-certificates/linktome-package-test.crt"
+    anchors+=("$anchor")
+    cp "$work/ca/ca.pem" "$anchor" && chroot "$root" update-ca-certificates >/dev/null 2>&1
+    check "$suite: HTTPS to $url with the test CA in the image's CA store (no LINKTOME_CA_FILE)" probe_succeeds \
+        "$root" /app/linktome doctor --app-root /app --probe-url "$url"
+    rm -f "$anchor" && chroot "$root" update-ca-certificates --fresh >/dev/null 2>&1
 }
 
 # --- start time on this machine ---------------------------------------------------------------------

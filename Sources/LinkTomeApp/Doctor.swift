@@ -126,14 +126,15 @@ public enum DeploymentChecks {
 
     static func checkWorkerRuntime(_ settings: Settings) -> [DeploymentFinding] {
         guard let runtime = settings["FUNCTIONS_WORKER_RUNTIME"] else {
-            let severity: DeploymentSeverity = runsInAzure(settings) ? .error : .warning
+            // Flex Consumption keeps the runtime in the app's configuration rather than in this
+            // setting, so its absence alone is not proof of a mistake.
             return [
                 DeploymentFinding(
-                    severity,
+                    .warning,
                     .workerRuntime,
-                    "FUNCTIONS_WORKER_RUNTIME is not set, so the Functions host does not know this app is a custom "
-                        + "handler. Set the app setting FUNCTIONS_WORKER_RUNTIME=custom (locally in "
-                        + "local.settings.json under Values)."
+                    "FUNCTIONS_WORKER_RUNTIME is not set, so unless this is a Flex Consumption app created with the "
+                        + "custom runtime the host does not know this app is a custom handler. Set the app setting "
+                        + "FUNCTIONS_WORKER_RUNTIME=custom (locally in local.settings.json under Values)."
                 )
             ]
         }

@@ -27,12 +27,18 @@ debian_mirror() {
     echo "${uris%%$'\n'*}" | grep . || echo "http://deb.debian.org/debian"
 }
 
+# What the roots hold besides minbase: the CA store every Functions image carries (it pulls in the
+# openssl package, which links /usr/lib/ssl/certs, OpenSSL's default store, to /etc/ssl/certs).
+ROOT_PACKAGES="ca-certificates"
+
 # ensure_root SUITE MIRROR CACHE: prints the path of a minbase root for SUITE, making it with
-# debootstrap unless a complete one is cached (CACHE/SUITE.ok marks a finished debootstrap).
+# debootstrap unless a complete one is cached (CACHE/SUITE.ok marks a finished debootstrap and
+# records its options, so changing them makes a new root).
 ensure_root() {
     local suite="$1" mirror="$2" cache="$3"
     local root="$cache/$suite"
-    if [ -f "$cache/$suite.ok" ] && [ -x "$root/bin/sh" ]; then
+    local options="--variant=minbase --include=$ROOT_PACKAGES"
+    if [ "$(cat "$cache/$suite.ok" 2>/dev/null)" = "$options" ] && [ -x "$root/bin/sh" ]; then
         echo "$root"
         return 0
     fi
@@ -40,9 +46,10 @@ ensure_root() {
     rm -f "$cache/$suite.ok"
     if mountpoint -q "$root/proc" 2>/dev/null; then umount "$root/proc"; fi
     rm -rf "$root"
-    echo "   debootstrap --variant=minbase $suite (log: $cache/$suite.log)" >&2
-    if debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$cache/$suite.log" 2>&1; then
-        touch "$cache/$suite.ok"
+    echo "   debootstrap $options $suite (log: $cache/$suite.log)" >&2
+    # shellcheck disable=SC2086 # options are words
+    if debootstrap $options "$suite" "$root" "$mirror" >"$cache/$suite.log" 2>&1; then
+        echo "$options" >"$cache/$suite.ok"
         echo "$root"
         return 0
     fi
