@@ -124,6 +124,12 @@ public enum DeploymentChecks {
         return findings
     }
 
+    /// `logAtStartup` for the app root the host runs this process in (`defaultAppRoot(settings:)`).
+    @discardableResult
+    public static func logAtStartup(settings: Settings, logger: Logger) -> [DeploymentFinding] {
+        logAtStartup(appRoot: defaultAppRoot(settings: settings), settings: settings, logger: logger)
+    }
+
     static func checkWorkerRuntime(_ settings: Settings) -> [DeploymentFinding] {
         guard let runtime = settings["FUNCTIONS_WORKER_RUNTIME"] else {
             // Flex Consumption keeps the runtime in the app's configuration rather than in this
