@@ -133,12 +133,19 @@ probe_is_refused() {
     [[ "$output" == *"probe "*"failed:"* && "$output" != *"HTTP 200"* ]]
 }
 
+# same_schedule ROOT: the time-zone rules (built into the executable) give the same occurrences in ROOT.
+same_schedule() {
+    local arguments=(cron next "0 30 2 * * *" --from 2026-03-28T12:00:00Z --count 3 --time-zone Europe/Berlin)
+    diff <("$work/app/linktome" "${arguments[@]}" 2>&1) <(in_root "$1" /app/linktome "${arguments[@]}" 2>&1)
+}
+
 # run_in_root_checks SUITE ROOT: the packaged handler, unpacked at ROOT/app, in that Debian root.
 run_in_root_checks() {
     local suite="$1" root="$2"
     local url="https://127.0.0.1:$tls_port/"
 
     check "$suite: linktome runs (help)" in_root "$root" /app/linktome help
+    check "$suite: schedules in Europe/Berlin across a DST change match this machine's" same_schedule "$root"
     count_results < <(python3 tests/package/handler_check.py "$root" /app "$handler_port" --runs 10 --label "$suite")
     check "$suite: HTTPS to $url with the test CA trusted (LINKTOME_CA_FILE)" probe_succeeds "$root" \
         LINKTOME_CA_FILE=/app/test-ca.pem /app/linktome doctor --app-root /app --probe-url "$url"

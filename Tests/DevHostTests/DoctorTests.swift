@@ -1,5 +1,6 @@
 import Foundation
 import LinkTomeCore
+import LinkTomeHTTP
 import Testing
 
 @testable import LinkTomeApp
@@ -305,5 +306,47 @@ struct DoctorCommandTests {
         #expect(DeploymentChecks.defaultAppRoot(settings: settings).path == "/home/site/wwwroot")
         let azure = Settings(["AzureWebJobsScriptRoot": "/home/site/other"])
         #expect(DeploymentChecks.defaultAppRoot(settings: azure).path == "/home/site/other")
+    }
+}
+
+@Suite("Doctor probe")
+struct DoctorProbeTests {
+    @Test("The probe reports an answer from a real server and fails on a refused port or a bad URL")
+    func probe() async throws {
+        let server = HTTPServer(logger: .silent) { request in
+            HTTPResponse(status: request.path == "/health" ? 200 : 404, body: Array("probe-ok\nsecond line".utf8))
+        }
+        let port = try server.start()
+        let answered = await DoctorProbe.probe("http://127.0.0.1:\(port)/health", settings: Settings([:]))
+        #expect(answered.answered)
+        #expect(answered.line.contains("HTTP 200, 20 bytes"))
+        #expect(answered.line.hasSuffix(": probe-ok"))
+        #expect(await DoctorProbe.run("http://127.0.0.1:\(port)/other", settings: Settings([:])))
+        await server.stop()
+
+        let refused = await DoctorProbe.probe("http://127.0.0.1:\(port)/health", settings: Settings([:]))
+        #expect(!refused.answered)
+        #expect(refused.line.contains("failed: cannot connect"))
+        let badURL = await DoctorProbe.probe("ftp://example.invalid/", settings: Settings([:]))
+        #expect(!badURL.answered)
+        #expect(badURL.line.contains("not an http:// or https:// URL"))
+    }
+
+    @Test("A CA file that does not exist fails the HTTPS probe, naming the file")
+    func missingCAFile() async throws {
+        let server = HTTPServer(logger: .silent) { _ in HTTPResponse(status: 200) }
+        let port = try server.start()
+        let settings = Settings(["LINKTOME_CA_FILE": "/nonexistent/linktome-ca.pem"])
+        let result = await DoctorProbe.probe("https://127.0.0.1:\(port)/", settings: settings)
+        await server.stop()
+        #expect(!result.answered)
+        #expect(result.line.contains("/nonexistent/linktome-ca.pem"))
+    }
+
+    @Test("The excerpt is the first line of the body, shortened to 80 characters")
+    func excerpt() {
+        #expect(DoctorProbe.excerpt(HTTPResponse(status: 200, body: Array("one\ntwo".utf8))) == "one")
+        let long = String(repeating: "x", count: 100)
+        #expect(DoctorProbe.excerpt(HTTPResponse(status: 200, body: Array(long.utf8))).count == 81)
     }
 }
