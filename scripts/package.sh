@@ -76,17 +76,24 @@ chmod 0755 "$app/linktome"
 chmod 0644 "$app/host.json" "$app/LinkTomeTimers.json" "$app"/*/function.json
 chmod 0755 "$app"/LinkTomeTimer "$app"/LinkTomeOrchestrator "$app"/LinkTomeActivity
 
+# Every file gets the time of the last commit (or SOURCE_DATE_EPOCH), so the same executable and app
+# files always give the same zip and checksum.
+epoch="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
+find "$app" -exec touch -h -d "@$epoch" {} +
+
 echo "== zipping"
 # zip records Unix modes (made by "unx"), so the 0755 of linktome survives into the archive. -X drops
 # extra attributes (owner ids, times beyond the DOS time). Folders get their own entries (mode 0755), as
 # `zip -r` and Core Tools write them.
 zip_path="$(pwd)/$dist/linktome-functionapp.zip"
-(cd "$app" && zip -q -X -9 "$zip_path" host.json LinkTomeTimers.json linktome \
+(cd "$app" && TZ=UTC zip -q -X -9 "$zip_path" host.json LinkTomeTimers.json linktome \
     LinkTomeTimer/ LinkTomeTimer/function.json LinkTomeOrchestrator/ LinkTomeOrchestrator/function.json \
     LinkTomeActivity/ LinkTomeActivity/function.json)
 (cd "$dist" && sha256sum linktome-functionapp.zip >linktome-functionapp.zip.sha256)
 
 size_binary=$(stat -c %s "$app/linktome")
 size_zip=$(stat -c %s "$dist/linktome-functionapp.zip")
-echo "linktome: $size_binary bytes ($((size_binary / 1048576)) MB) stripped; zip: $size_zip bytes"
+megabytes() { awk -v bytes="$1" 'BEGIN { printf "%.1f MB (%.1f MiB)", bytes / 1e6, bytes / 1048576 }'; }
+echo "linktome: $size_binary bytes, $(megabytes "$size_binary"), stripped; goal: under 60 MB"
+echo "zip: $size_zip bytes, $(megabytes "$size_zip")"
 cat "$dist/linktome-functionapp.zip.sha256"

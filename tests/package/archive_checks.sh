@@ -99,6 +99,6 @@ archive_checks() {
 
     local size
     size="$(stat -c %s "$dest/linktome")"
-    echo "MEASURE binary_bytes=$size binary_mb=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')" \
-        "zip_bytes=$(stat -c %s "$zip")"
+    echo "MEASURE binary_bytes=$size binary_mb=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1e6 }')" \
+        "binary_mib=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }') zip_bytes=$(stat -c %s "$zip")"
 }
