@@ -139,12 +139,23 @@ same_schedule() {
     diff <("$work/app/linktome" "${arguments[@]}" 2>&1) <(in_root "$1" /app/linktome "${arguments[@]}" 2>&1)
 }
 
+# same_libraries ROOT: linktome reports the SQLite and OpenSSL it was built with, whatever ROOT has.
+same_libraries() {
+    local here there
+    here="$("$work/app/linktome" doctor --app-root "$work/app" 2>&1 | grep '^linktome built with')"
+    there="$(in_root "$1" /app/linktome doctor --app-root /app 2>&1 | grep '^linktome built with')"
+    echo "here:  $here"
+    echo "there: $there"
+    [ -n "$here" ] && [ "$here" = "$there" ]
+}
+
 # run_in_root_checks SUITE ROOT: the packaged handler, unpacked at ROOT/app, in that Debian root.
 run_in_root_checks() {
     local suite="$1" root="$2"
     local url="https://127.0.0.1:$tls_port/"
 
     check "$suite: linktome runs (help)" in_root "$root" /app/linktome help
+    check "$suite: linktome uses its own SQLite and OpenSSL, not the root's" same_libraries "$root"
     check "$suite: schedules in Europe/Berlin across a DST change match this machine's" same_schedule "$root"
     count_results < <(python3 tests/package/handler_check.py "$root" /app "$handler_port" --runs 10 --label "$suite")
     check "$suite: HTTPS to $url with the test CA trusted (LINKTOME_CA_FILE)" probe_succeeds "$root" \

@@ -41,6 +41,7 @@ enum DoctorCommand {
 
         let appRoot = options.appRoot ?? DeploymentChecks.defaultAppRoot(settings: settings)
         let findings = DeploymentChecks.run(appRoot: appRoot, settings: settings)
+        print("linktome built with \(BuildInfo.summary)")
         print("checking \(appRoot.path)")
         for finding in findings {
             print(finding.description)

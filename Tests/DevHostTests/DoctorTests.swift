@@ -350,3 +350,13 @@ struct DoctorProbeTests {
         #expect(DoctorProbe.excerpt(HTTPResponse(status: 200, body: Array(long.utf8))).count == 81)
     }
 }
+
+@Suite("Build information")
+struct BuildInfoTests {
+    @Test("The linked SQLite and OpenSSL report their versions")
+    func versions() {
+        #expect(BuildInfo.sqliteVersion.hasPrefix("3."))
+        #expect(BuildInfo.openSSLVersion.hasPrefix("OpenSSL 3"))
+        #expect(BuildInfo.summary == "SQLite \(BuildInfo.sqliteVersion), \(BuildInfo.openSSLVersion)")
+    }
+}
