@@ -109,11 +109,16 @@ count_results() {
     done
 }
 
-# in_root ROOT COMMAND...: runs COMMAND inside ROOT with a clean environment.
+# in_root ROOT [NAME=VALUE...] COMMAND...: runs COMMAND inside ROOT with a clean environment.
 in_root() {
     local root="$1"
+    local variables=(PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp FUNCTIONS_WORKER_RUNTIME=custom)
     shift
-    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp FUNCTIONS_WORKER_RUNTIME=custom "$@"
+    while [[ "${1:-}" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+        variables+=("$1")
+        shift
+    done
+    env -i "${variables[@]}" chroot "$root" "$@"
 }
 
 probe_succeeds() {
@@ -180,6 +185,19 @@ run_in_root_checks() {
 echo "== start time here (Debian 12, outside any chroot)"
 count_results < <(python3 tests/package/handler_check.py / "$work/app" $((40000 + RANDOM % 20000)) --runs 20 \
     --label "this machine")
+
+# --- an empty root: the executable alone, with /proc and nothing else ------------------------------
+echo "== empty root (linktome and /proc only)"
+empty="$work/empty-root"
+mkdir -p "$empty/app" "$empty/proc" && cp "$work/app/linktome" "$empty/app/"
+if mount -t proc proc "$empty/proc"; then
+    mounted+=("$empty/proc")
+    check "empty root: linktome runs with no files from any distribution" in_root "$empty" /app/linktome help
+    check "empty root: time-zone rules are built in (Europe/Berlin across a DST change)" same_schedule "$empty"
+    umount "$empty/proc"
+else
+    fail "empty root: mount /proc"
+fi
 
 # --- Debian roots -----------------------------------------------------------------------------------
 source tests/package/debian_roots.sh
