@@ -99,7 +99,8 @@ struct CodecEdgeTests {
     func wrongWireType() {
         #expect(
             failure([0x08, 0x01])
-                == "malformed protobuf at byte 0: OrchestratorRequest: field 1 has wire type varint, expected length-delimited"
+                == "malformed protobuf at byte 0: OrchestratorRequest: field 1 has wire type varint, "
+                + "expected length-delimited"
         )
         #expect(
             failure([0x1A, 0x02, 0x0A, 0x00])?.contains("HistoryEvent: field 1 has wire type length-delimited") == true
