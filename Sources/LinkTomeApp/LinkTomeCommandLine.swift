@@ -25,7 +25,8 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "help", summary: "show this text") { _ in
             print(usage)
             return 0
-        }
+        },
+        DurableCommand.subcommand,
     ]
 
     static var usage: String {

@@ -311,9 +311,8 @@ extension ProtoJSON {
 
     /// The test stand-in for entity messages: one string field, `payload = 1`.
     static func opaque(_ bytes: [UInt8]) -> JSONValue {
-        var reader = ProtoReader(bytes: bytes, messageName: "OpaqueEvent")
         var object = Members()
-        while let field = try? reader.nextField() {
+        fields(bytes) { field, reader in
             if field.number == 1, let text = try? reader.string(field) { object.string("payload", text) }
         }
         return object.json
@@ -321,9 +320,8 @@ extension ProtoJSON {
 
     /// Decodes a `google.protobuf.Value` (null, number, string, bool, struct, list).
     static func protoValue(_ value: ProtoValue) -> JSONValue {
-        var reader = ProtoReader(bytes: value.bytes, messageName: "Value")
         var result: JSONValue = .null
-        while let field = try? reader.nextField() {
+        fields(value.bytes) { field, reader in
             switch field.number {
             case 2: result = .double(Double(bitPattern: (try? reader.fixed64(field)) ?? 0))
             case 3: result = .string((try? reader.string(field)) ?? "")
@@ -337,21 +335,26 @@ extension ProtoJSON {
     }
 
     static func structValue(_ bytes: [UInt8]) -> JSONValue {
-        var reader = ProtoReader(bytes: bytes, messageName: "Struct")
         var members: [String: JSONValue] = [:]
-        while let field = try? reader.nextField() {
+        fields(bytes) { field, reader in
             if let (key, value) = try? reader.valueMapEntry(field) { members[key] = protoValue(value) }
         }
         return .object(members)
     }
 
     static func listValue(_ bytes: [UInt8]) -> JSONValue {
-        var reader = ProtoReader(bytes: bytes, messageName: "ListValue")
         var elements: [JSONValue] = []
-        while let field = try? reader.nextField() {
+        fields(bytes) { field, reader in
             if let element = try? reader.bytes(field) { elements.append(protoValue(ProtoValue(bytes: element))) }
         }
         return .array(elements)
+    }
+
+    /// Calls `body` for each field of the message in `bytes`, stopping at the first malformed key.
+    private static func fields(_ bytes: [UInt8], _ body: (ProtoField, inout ProtoReader) -> Void) {
+        _ = try? ProtoReader.read(bytes, messageName: "test") { (reader) throws(DurableError) in
+            while let field = try reader.nextField() { body(field, &reader) }
+        }
     }
 }
 

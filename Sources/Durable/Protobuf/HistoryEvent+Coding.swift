@@ -5,11 +5,7 @@ extension HistoryEvent: ProtoMessage {
 
     /// Decodes one history event from its wire bytes.
     public init(protobuf bytes: [UInt8]) throws(DurableError) {
-        self.init()
-        var reader = ProtoReader(bytes: bytes, messageName: Self.protoName)
-        while let field = try reader.nextField() {
-            try decodeField(field, from: &reader)
-        }
+        try self.init(decoding: bytes)
     }
 
     /// The wire bytes of this event.

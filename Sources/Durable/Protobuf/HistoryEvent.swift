@@ -15,19 +15,20 @@ public struct HistoryEvent: Sendable, Hashable {
         self.kind = kind
     }
 
-    /// The `eventType` oneof; field numbers are in the comments.
+    /// The `eventType` oneof; field numbers are in the comments. Large payloads are stored
+    /// indirectly so that an event stays small to copy.
     public enum Kind: Sendable, Hashable {
         /// No event type was set (or only a type this codec does not know).
         case none
-        case executionStarted(ExecutionStartedEvent)  // 3
-        case executionCompleted(ExecutionCompletedEvent)  // 4
+        indirect case executionStarted(ExecutionStartedEvent)  // 3
+        indirect case executionCompleted(ExecutionCompletedEvent)  // 4
         case executionTerminated(ExecutionTerminatedEvent)  // 5
-        case taskScheduled(TaskScheduledEvent)  // 6
+        indirect case taskScheduled(TaskScheduledEvent)  // 6
         case taskCompleted(TaskCompletedEvent)  // 7
-        case taskFailed(TaskFailedEvent)  // 8
-        case subOrchestrationInstanceCreated(SubOrchestrationInstanceCreatedEvent)  // 9
+        indirect case taskFailed(TaskFailedEvent)  // 8
+        indirect case subOrchestrationInstanceCreated(SubOrchestrationInstanceCreatedEvent)  // 9
         case subOrchestrationInstanceCompleted(SubOrchestrationInstanceCompletedEvent)  // 10
-        case subOrchestrationInstanceFailed(SubOrchestrationInstanceFailedEvent)  // 11
+        indirect case subOrchestrationInstanceFailed(SubOrchestrationInstanceFailedEvent)  // 11
         case timerCreated(TimerCreatedEvent)  // 12
         case timerFired(TimerFiredEvent)  // 13
         case orchestratorStarted  // 14
@@ -35,7 +36,7 @@ public struct HistoryEvent: Sendable, Hashable {
         case eventSent(EventSentEvent)  // 16
         case eventRaised(EventRaisedEvent)  // 17
         case genericEvent(GenericEvent)  // 18
-        case historyState(HistoryStateEvent)  // 19
+        indirect case historyState(HistoryStateEvent)  // 19
         case continueAsNew(ContinueAsNewEvent)  // 20
         case executionSuspended(ExecutionSuspendedEvent)  // 21
         case executionResumed(ExecutionResumedEvent)  // 22

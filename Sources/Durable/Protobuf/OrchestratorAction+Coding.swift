@@ -289,3 +289,11 @@ extension OrchestratorResponse: ProtoMessage {
         writer.int32Value(9, chunkIndex)
     }
 }
+
+extension OrchestratorRequest {
+    /// Decodes a request from standard base64 text, as the orchestration trigger carries it.
+    public init(base64 text: String) throws(DurableError) {
+        guard let bytes = Base64Bytes.decode(text) else { throw .invalidBase64(length: text.utf8.count) }
+        try self.init(protobuf: bytes)
+    }
+}

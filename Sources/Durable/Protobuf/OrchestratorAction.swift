@@ -12,18 +12,18 @@ public struct OrchestratorAction: Sendable, Hashable {
     }
 
     /// The `orchestratorActionType` oneof; field numbers in the comments. The Functions extension
-    /// accepts only the first five kinds.
+    /// accepts only the first five kinds. Large payloads are stored indirectly.
     public enum Kind: Sendable, Hashable {
         case none
-        case scheduleTask(ScheduleTaskAction)  // 2
-        case createSubOrchestration(CreateSubOrchestrationAction)  // 3
+        indirect case scheduleTask(ScheduleTaskAction)  // 2
+        indirect case createSubOrchestration(CreateSubOrchestrationAction)  // 3
         case createTimer(CreateTimerAction)  // 4
         case sendEvent(SendEventAction)  // 5
-        case completeOrchestration(CompleteOrchestrationAction)  // 6
-        case terminateOrchestration(TerminateOrchestrationAction)  // 7
+        indirect case completeOrchestration(CompleteOrchestrationAction)  // 6
+        indirect case terminateOrchestration(TerminateOrchestrationAction)  // 7
         /// `sendEntityMessage` (8), kept as raw bytes.
         case sendEntityMessage([UInt8])
-        case rewindOrchestration(RewindOrchestrationAction)  // 9
+        indirect case rewindOrchestration(RewindOrchestrationAction)  // 9
     }
 }
 

@@ -28,28 +28,37 @@ struct ProtoField: Sendable {
     var offset: Int
 }
 
-/// Reads protobuf wire format from a byte array without copying it.
+/// Reads protobuf wire format from a byte buffer without copying it.
 ///
-/// A reader covers `position..<end` of the shared array; nested messages get a sub-reader over
-/// their own range. Every length is checked against the bytes that remain before anything is
-/// sliced, so a declared length of 100 MB in a 1 KB input is an error, not an allocation, and
-/// nesting deeper than ``maximumDepth`` is refused instead of overflowing the stack.
+/// A reader covers `position..<end` of a buffer that only lives during ``read(_:messageName:_:)``;
+/// nested messages get a sub-reader over their own range, at no reference-counting cost. Every
+/// length is checked against the bytes that remain before anything is sliced, so a declared
+/// length of 100 MB in a 1 KB input is an error, not an allocation, and nesting deeper than
+/// ``maximumDepth`` is refused instead of overflowing the stack.
 struct ProtoReader {
     /// The nesting limit; the reference protobuf runtimes use 100 as well.
     static let maximumDepth = 100
 
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private(set) var position: Int
     private let end: Int
     private let depth: Int
     /// The message being read, for error messages.
     let messageName: String
 
-    init(bytes: [UInt8], messageName: String) {
-        self.init(bytes: bytes, range: 0..<bytes.count, depth: 0, messageName: messageName)
+    /// Runs `body` with a reader over `bytes`; the reader must not escape `body`.
+    static func read<Result>(
+        _ bytes: [UInt8],
+        messageName: String,
+        _ body: (inout ProtoReader) throws(DurableError) -> Result
+    ) throws(DurableError) -> Result {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DurableError) -> Result in
+            var reader = ProtoReader(bytes: buffer, range: 0..<buffer.count, depth: 0, messageName: messageName)
+            return try body(&reader)
+        }
     }
 
-    private init(bytes: [UInt8], range: Range<Int>, depth: Int, messageName: String) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, depth: Int, messageName: String) {
         self.bytes = bytes
         self.position = range.lowerBound
         self.end = range.upperBound
@@ -205,14 +214,21 @@ extension ProtoReader {
 
     /// Raw bytes of a length-delimited field.
     mutating func bytes(_ field: ProtoField) throws(DurableError) -> [UInt8] {
-        Array(bytes[try payloadRange(field)])
+        Array(UnsafeBufferPointer(rebasing: bytes[try payloadRange(field)]))
     }
 
     /// A `string`, which protobuf requires to be UTF-8.
     mutating func string(_ field: ProtoField) throws(DurableError) -> String {
         let range = try payloadRange(field)
         guard !range.isEmpty else { return "" }
-        guard let text = String(validating: bytes[range], as: UTF8.self) else {
+        let utf8 = UnsafeBufferPointer(rebasing: bytes[range])
+
+        // ASCII is valid UTF-8 and common here; the validating initializer is much slower.
+        var combined: UInt8 = 0
+        for byte in utf8 { combined |= byte }
+        if combined < 0x80 { return String(decoding: utf8, as: UTF8.self) }
+
+        guard let text = String(validating: utf8, as: UTF8.self) else {
             throw failure("field \(field.number) is not valid UTF-8", at: field.offset)
         }
         return text
@@ -335,8 +351,9 @@ extension ProtoMessage {
 
     /// Decodes a top-level message.
     init(decoding bytes: [UInt8]) throws(DurableError) {
-        var reader = ProtoReader(bytes: bytes, messageName: Self.protoName)
-        try self.init(reading: &reader)
+        self = try ProtoReader.read(bytes, messageName: Self.protoName) { (reader) throws(DurableError) in
+            try Self(reading: &reader)
+        }
     }
 
     /// The wire bytes of this message.

@@ -18,7 +18,8 @@ public final class DurableTask {
 
     private let replay: ReplayState
     private(set) var outcome: Outcome?
-    private var observers: [(DurableTask) -> Void] = []
+    private var observer: ((DurableTask) -> Void)?
+    private var moreObservers: [(DurableTask) -> Void] = []
 
     init(replay: ReplayState) {
         self.replay = replay
@@ -55,23 +56,28 @@ public final class DurableTask {
     func settle(_ outcome: Outcome) {
         guard self.outcome == nil else { return }
         self.outcome = outcome
-        let pending = observers
-        observers = []
-        for observer in pending { observer(self) }
+        let first = observer
+        let more = moreObservers
+        detach()
+        first?(self)
+        for observer in more { observer(self) }
     }
 
     /// Runs `observer` when the task settles (immediately if it already has).
     func whenSettled(_ observer: @escaping (DurableTask) -> Void) {
         if outcome != nil {
             observer(self)
+        } else if self.observer == nil {
+            self.observer = observer
         } else {
-            observers.append(observer)
+            moreObservers.append(observer)
         }
     }
 
     /// Drops observers so that reference cycles through closures end with the episode.
     func detach() {
-        observers = []
+        observer = nil
+        moreObservers = []
     }
 }
 

@@ -54,7 +54,7 @@ extension OrchestrationContext {
     func scheduleActivity(_ name: String, _ input: String?) -> DurableTask {
         let task = DurableTask(replay: replay)
         if let id = replay.schedule(.scheduleTask(ScheduleTaskAction(name: name, input: input))) {
-            replay.openTasks[id] = ReplayState.OpenTask(task: task, kind: .activity(name: name))
+            replay.open(id, task: task, kind: .activity(name: name))
         }
         return task
     }
@@ -63,8 +63,7 @@ extension OrchestrationContext {
         let task = DurableTask(replay: replay)
         let action = CreateSubOrchestrationAction(instanceId: instanceId, name: name, input: input)
         if let id = replay.schedule(.createSubOrchestration(action)) {
-            let kind = ReplayState.OpenKind.subOrchestration(name: name, instanceId: instanceId)
-            replay.openTasks[id] = ReplayState.OpenTask(task: task, kind: kind)
+            replay.open(id, task: task, kind: .subOrchestration(name: name, instanceId: instanceId))
         }
         return task
     }
@@ -72,7 +71,7 @@ extension OrchestrationContext {
     func scheduleTimer(_ fireAt: Timestamp) -> DurableTask {
         let task = DurableTask(replay: replay)
         if let id = replay.schedule(.createTimer(CreateTimerAction(fireAt: fireAt))) {
-            replay.openTasks[id] = ReplayState.OpenTask(task: task, kind: .timer)
+            replay.open(id, task: task, kind: .timer)
         }
         return task
     }

@@ -17,7 +17,7 @@ public enum OrchestrationEngine {
     ) async -> String {
         let response: OrchestratorResponse
         do {
-            guard let bytes = [UInt8](base64: requestBase64) else {
+            guard let bytes = Base64Bytes.decode(requestBase64) else {
                 throw DurableError.invalidBase64(length: requestBase64.utf8.count)
             }
             let request = try OrchestratorRequest(protobuf: bytes)

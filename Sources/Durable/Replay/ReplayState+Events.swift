@@ -10,13 +10,13 @@ enum RecordedAction {
     func matches(_ kind: OrchestratorAction.Kind) -> Bool {
         switch (self, kind) {
         case (.activity(let name), .scheduleTask(let action)):
-            return name.lowercased() == action.name.lowercased()
+            return name.equalsIgnoringCase(action.name)
         case (.timer, .createTimer):
             return true
         case (.subOrchestration(let name, _), .createSubOrchestration(let action)):
-            return name.lowercased() == action.name.lowercased()
+            return name.equalsIgnoringCase(action.name)
         case (.eventSent(let name, _), .sendEvent(let action)):
-            return name.lowercased() == action.name.lowercased()
+            return name.equalsIgnoringCase(action.name)
         default:
             return false
         }
@@ -93,15 +93,15 @@ extension ReplayState {
 
     /// Checks that history's record of action `id` matches what the code scheduled.
     private func confirm(_ id: Int32, _ recorded: RecordedAction) {
-        guard let pending = pendingActions[id] else {
+        guard let pending = pendingAction(id) else {
             nonDeterminism(recorded, id: id, found: "nothing")
             return
         }
-        guard recorded.matches(pending.kind) else {
-            nonDeterminism(recorded, id: id, found: RecordedAction.summary(of: pending.kind))
+        guard recorded.matches(pending) else {
+            nonDeterminism(recorded, id: id, found: RecordedAction.summary(of: pending))
             return
         }
-        _ = confirm(id)
+        confirm(id)
     }
 
     private func nonDeterminism(_ recorded: RecordedAction, id: Int32, found: String) {
@@ -119,7 +119,7 @@ extension ReplayState {
 
     /// Takes the open task `id` if it is of the expected kind; another kind is non-determinism.
     private func takeOpen(_ id: Int32, event: String, expect: (OpenKind) -> Bool) -> OpenTask? {
-        guard let open = openTasks[id] else { return nil }  // a duplicate or an abandoned attempt
+        guard let open = openTask(id) else { return nil }  // a duplicate or an abandoned attempt
         guard expect(open.kind) else {
             let message =
                 "orchestration '\(started?.name ?? "?")' is not deterministic: history recorded \(event) for "
@@ -131,7 +131,7 @@ extension ReplayState {
             )
             return nil
         }
-        openTasks[id] = nil
+        close(id)
         return open
     }
 
@@ -199,6 +199,13 @@ extension ReplayState {
         } else {
             bufferedEvents.append(event)
         }
+    }
+}
+
+extension String {
+    /// Equality ignoring case, with a fast path for identical strings.
+    func equalsIgnoringCase(_ other: String) -> Bool {
+        self == other || lowercased() == other.lowercased()
     }
 }
 

@@ -47,8 +47,10 @@ final class ReplayState {
     private(set) var started: ExecutionStartedEvent?
 
     private var sequence: Int32 = 0
-    private(set) var pendingActions: [Int32: OrchestratorAction] = [:]
-    var openTasks: [Int32: OpenTask] = [:]
+    /// Scheduled actions history has not confirmed yet, indexed by sequence number.
+    private var pendingActions: [OrchestratorAction.Kind?] = []
+    /// Tasks waiting for a result, indexed by sequence number.
+    private var openTasks: [OpenTask?] = []
     /// Tasks waiting for an external event, by lower-cased name, oldest first.
     var eventWaiters: [String: [DurableTask]] = [:]
     /// `eventRaised` events nobody waited for yet, in arrival order.
@@ -133,13 +135,34 @@ final class ReplayState {
         guard acceptsActions else { return nil }
         let id = sequence
         sequence += 1
-        pendingActions[id] = OrchestratorAction(id: id, kind: kind)
+        pendingActions.append(kind)
+        openTasks.append(nil)
         return id
     }
 
+    /// Makes `task` wait for the result of action `id`.
+    func open(_ id: Int32, task: DurableTask, kind: OpenKind) {
+        openTasks[Int(id)] = OpenTask(task: task, kind: kind)
+    }
+
+    /// The pending action `id`, if history has not confirmed it yet.
+    func pendingAction(_ id: Int32) -> OrchestratorAction.Kind? {
+        pendingActions.indices.contains(Int(id)) ? pendingActions[Int(id)] : nil
+    }
+
     /// Removes a pending action that history confirmed.
-    func confirm(_ id: Int32) -> OrchestratorAction? {
-        pendingActions.removeValue(forKey: id)
+    func confirm(_ id: Int32) {
+        if pendingActions.indices.contains(Int(id)) { pendingActions[Int(id)] = nil }
+    }
+
+    /// The task waiting for action `id`, if any.
+    func openTask(_ id: Int32) -> OpenTask? {
+        openTasks.indices.contains(Int(id)) ? openTasks[Int(id)] : nil
+    }
+
+    /// Stops waiting for action `id`.
+    func close(_ id: Int32) {
+        if openTasks.indices.contains(Int(id)) { openTasks[Int(id)] = nil }
     }
 
     /// Decides how the orchestration ends (first decision wins) and takes its sequence number.
@@ -189,7 +212,7 @@ final class ReplayState {
     }
 
     private func sortedPendingActions() -> [OrchestratorAction] {
-        pendingActions.keys.sorted().compactMap { pendingActions[$0] }
+        pendingActions.enumerated().compactMap { id, kind in kind.map { OrchestratorAction(id: Int32(id), kind: $0) } }
     }
 
     private static func action(_ completion: Completion) -> CompleteOrchestrationAction {
@@ -215,11 +238,11 @@ final class ReplayState {
 
     /// Breaks the task ↔ state reference cycles once the episode is answered.
     func teardown() {
-        for open in openTasks.values { open.task.detach() }
+        for open in openTasks { open?.task.detach() }
         for task in eventWaiters.values.joined() { task.detach() }
-        openTasks = [:]
+        openTasks = []
         eventWaiters = [:]
-        pendingActions = [:]
+        pendingActions = []
     }
 }
 
