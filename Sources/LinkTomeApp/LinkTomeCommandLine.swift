@@ -30,6 +30,7 @@ public enum LinkTomeCommandLine {
             CronCommand.run($0)
         },
         DurableCommand.subcommand,
+        ServeCommand.subcommand,
     ]
 
     static var usage: String {
