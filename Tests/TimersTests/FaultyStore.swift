@@ -3,14 +3,21 @@ import LinkTomeCore
 import Synchronization
 import TableStorage
 
-/// A store that delegates to another and fails chosen operations, to show that one failure stays local.
+/// A store that delegates to another, failing chosen deletes (to show that one failure stays local)
+/// and answering reads slowly (as a remote store does, which widens every read-then-write window).
 final class FaultyStore: TableStore {
     let base: any TableStore
     private let failingDeletes: Mutex<Set<String>>
+    private let readDelay: UInt64
 
-    init(base: any TableStore, failDeletesOf rowKeys: Set<String>) {
+    init(base: any TableStore, failDeletesOf rowKeys: Set<String> = [], readDelayMilliseconds: UInt64 = 0) {
         self.base = base
         failingDeletes = Mutex(rowKeys)
+        readDelay = readDelayMilliseconds * 1_000_000
+    }
+
+    private func slowRead() async throws {
+        if readDelay > 0 { try await Task.sleep(nanoseconds: readDelay) }
     }
 
     var location: String { "faulty(\(base.location))" }
@@ -43,7 +50,9 @@ final class FaultyStore: TableStore {
     }
 
     func get(from table: String, partitionKey: String, rowKey: String) async throws -> TableEntity? {
-        try await base.get(from: table, partitionKey: partitionKey, rowKey: rowKey)
+        let entity = try await base.get(from: table, partitionKey: partitionKey, rowKey: rowKey)
+        try await slowRead()
+        return entity
     }
 
     func queryPage(
@@ -53,7 +62,15 @@ final class FaultyStore: TableStore {
         maxCount: Int,
         continuation: TableContinuation?
     ) async throws -> TableQueryPage {
-        try await base.queryPage(table, filter: filter, select: select, maxCount: maxCount, continuation: continuation)
+        let page = try await base.queryPage(
+            table,
+            filter: filter,
+            select: select,
+            maxCount: maxCount,
+            continuation: continuation
+        )
+        try await slowRead()
+        return page
     }
 
     func submitBatch(_ operations: [TableBatchOperation], in table: String) async throws -> [String?] {
