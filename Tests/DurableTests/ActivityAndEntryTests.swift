@@ -159,3 +159,19 @@ struct ActivityAndEntryTests {
         )
     }
 }
+
+@Suite("JSON text of scheduled inputs")
+struct InputTextTests {
+    @Test("the fast path writes the same text as the JSON writer")
+    func sameAsWriter() {
+        let values: [JSONValue] = [
+            1, -42, true, false, "plain", "with \"quote\"", "back\\slash", "tab\there", "é東京", "", 1.5, [1, "a"],
+            ["k": nil],
+        ]
+
+        for value in values {
+            #expect(value.nullableJSONText == value.jsonText, "\(value)")
+        }
+        #expect(JSONValue.null.nullableJSONText == nil)
+    }
+}
