@@ -31,6 +31,7 @@ public enum LinkTomeCommandLine {
         },
         DurableCommand.subcommand,
         ServeCommand.subcommand,
+        TimersCommand.subcommand,
     ]
 
     static var usage: String {

@@ -34,7 +34,6 @@ public struct LinkTomeActivity: Sendable {
         if let name = item.functionName {
             guard let handler = environment.registry.activity(named: name) else {
                 let message = TimersError.unknownActivity(name).description
-                logger.error("activity item failed", metadata: ["error": message])
                 throw ActivityFailure(errorType: "UnknownActivity", message: message, isNonRetriable: true)
             }
             let context = ActivityContext(

@@ -153,7 +153,7 @@ struct TickRecoveryTests {
 
         #expect(report.removedRows == ["Start-Daily", "old timer"])
         #expect(
-            fixture.log.summary == [
+            fixture.log.summary.sorted() == [
                 "Start-Hourly@2026-01-20T10:00:00Z", "Start-LegacyHourly@2026-01-20T10:00:00Z",
             ]
         )

@@ -82,8 +82,8 @@ struct TickSchedulingTests {
         #expect(next.runs.isEmpty)
         let today = fixture.log.all.filter { $0.occurrence >= utc("2026-01-20T00:00:00Z") }
         #expect(
-            today.map { "\($0.command)@\(iso($0.occurrence))" } == [
-                "Start-AtTwo@2026-01-20T02:00:00Z", "Start-AtThree@2026-01-20T03:00:00Z",
+            today.map { "\($0.command)@\(iso($0.occurrence))" }.sorted() == [
+                "Start-AtThree@2026-01-20T03:00:00Z", "Start-AtTwo@2026-01-20T02:00:00Z",
             ]
         )
     }
