@@ -25,9 +25,10 @@ public struct TimerService: Sendable {
     ///   the timer runs, or a storage error.
     public func runNow(_ key: String, requestedBy: String) async throws -> TimerManualRun {
         guard let timer = catalogue.timer(matching: key) else {
-            if let problem = catalogue.problems.first(where: { $0.id == key || $0.command == key }),
-                problem.severity == .skipped
-            {
+            let lowered = key.lowercased()
+            if let problem = catalogue.skipped.first(where: {
+                $0.id?.lowercased() == lowered || $0.command?.lowercased() == lowered
+            }) {
                 throw TimersError.invalidInput("timer '\(key)' is not runnable: \(problem.message)")
             }
             throw TimersError.timerNotFound(key)
