@@ -249,6 +249,8 @@ public struct TimerTick: Sendable {
         var skipped = row
         skipped.refresh(from: timer)
         skipped.lastServedOccurrence = occurrence
+        skipped.attempt = 0
+        skipped.retryAt = nil
         skipped.skippedOccurrence = occurrence
         skipped.skipReason =
             "missed by \(TimersError.duration(lateness)), more than the catch-up window of "
