@@ -132,15 +132,15 @@ public final class HTTPServer: Sendable {
 
     private func admit(_ fd: Int32) {
         switch registry.register(fd: fd) {
-        case .success(let id):
+        case .success(let slot):
             do {
-                try startThread(name: "http-conn-\(id)") { [self] in
-                    var connection = ServerConnection(fd: fd, id: id, server: self)
+                try startThread(name: "http-connection") { [self] in
+                    var connection = ServerConnection(slot: slot, server: self)
                     connection.run()
                 }
             } catch {
                 logger.warning("cannot start a connection thread", metadata: ["error": "\(error)"])
-                registry.remove(id)
+                registry.remove(slot)
                 close(fd)
             }
         case .failure(.atCapacity):
