@@ -69,8 +69,12 @@ public final class HTTPServer: Sendable {
     public var openConnections: Int { registry.count }
 
     /// Binds, listens and starts accepting connections; returns the bound port at once.
+    ///
+    /// - Throws: ``HTTPError/io(call:errno:)`` when the address cannot be bound (for example the port
+    ///   is taken), ``HTTPError/invalidRequest(_:)`` for a bad address or a second `start`.
     @discardableResult
     public func start() throws(HTTPError) -> Int {
+        guard port == nil, !registry.isStopping else { throw .invalidRequest("the server was already started") }
         let (fd, port) = try Socket.listen(
             host: configuration.host,
             port: configuration.port,
