@@ -29,7 +29,10 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
             CronCommand.run($0)
         },
+        DurableCommand.subcommand,
         ServeCommand.subcommand,
+        DoctorCommand.subcommand,
+        TimersCommand.subcommand,
         TableCommand.subcommand,
     ]
 
