@@ -191,6 +191,12 @@ struct StorageConfigurationTests {
     func defaultIsSQLite() throws {
         let configuration = try StorageConfiguration.resolve(settings: Settings([:]), workingDirectory: "/srv/app")
         #expect(configuration == .sqlite(path: "/srv/app/.linktome/linktome.sqlite", setting: nil))
+
+        let onAzure = try StorageConfiguration.resolve(
+            settings: Settings(["WEBSITE_INSTANCE_ID": "x"]),
+            workingDirectory: "/home/site/wwwroot"
+        )
+        #expect(onAzure == .sqlite(path: "/tmp/.linktome/linktome.sqlite", setting: nil))
     }
 
     @Test("AzureWebJobsStorage means Azure; its identity form too")
