@@ -50,17 +50,25 @@ public final class InMemoryTableStore: TableStore {
         state.withLock { $0.tables.values.map(\.name) }.sorted { TableKeyOrder.less($0, $1) }
     }
 
+    @discardableResult
+
     public func insert(_ entity: TableEntity, into table: String) async throws -> String {
         try await write(.insert(entity), table)
     }
+
+    @discardableResult
 
     public func replace(_ entity: TableEntity, in table: String, ifMatch: ETagCondition) async throws -> String {
         try await write(.replace(entity, ifMatch: ifMatch), table)
     }
 
+    @discardableResult
+
     public func merge(_ entity: TableEntity, in table: String, ifMatch: ETagCondition) async throws -> String {
         try await write(.merge(entity, ifMatch: ifMatch), table)
     }
+
+    @discardableResult
 
     public func upsert(_ entity: TableEntity, in table: String, mode: TableUpdateMode) async throws -> String {
         try await write(.upsert(entity, mode: mode), table)
@@ -127,6 +135,8 @@ public final class InMemoryTableStore: TableStore {
             continuation: TableContinuation(nextPartitionKey: next.partitionKey, nextRowKey: next.rowKey)
         )
     }
+
+    @discardableResult
 
     public func submitBatch(_ operations: [TableBatchOperation], in table: String) async throws -> [String?] {
         try TableValidation.checkTableName(table)

@@ -93,13 +93,30 @@ enum LocalWriteRules {
         guard condition.isSatisfied(by: existing.etag ?? "") else { throw .conditionNotMet(key) }
     }
 
+    /// The entity as the service would store it: no ETag or Timestamp, DateTime cut to 100 ns,
+    /// GUIDs in lower-case canonical form.
     private static func stripped(_ entity: TableEntity) -> TableEntity {
-        TableEntity(partitionKey: entity.partitionKey, rowKey: entity.rowKey, properties: entity.properties)
+        TableEntity(
+            partitionKey: entity.partitionKey,
+            rowKey: entity.rowKey,
+            properties: entity.properties.mapValues(normalized)
+        )
+    }
+
+    static func normalized(_ value: TableValue) -> TableValue {
+        switch value {
+        case .dateTime(let instant):
+            return .dateTime(Timestamp(seconds: instant.seconds, nanoseconds: instant.nanoseconds / 100 * 100))
+        case .guid(let text):
+            return .guid(TableValidation.canonicalGuid(text) ?? text)
+        default:
+            return value
+        }
     }
 
     private static func merged(_ entity: TableEntity, into existing: TableEntity?) -> TableEntity {
         var result = stripped(existing ?? entity)
-        for (name, value) in entity.properties { result.properties[name] = value }
+        for (name, value) in entity.properties { result.properties[name] = normalized(value) }
         return result
     }
 

@@ -10,13 +10,17 @@ extension AzureTableStore {
     public func createTable(_ name: String) async throws { throw pending() }
     public func deleteTable(_ name: String) async throws { throw pending() }
     public func listTables() async throws -> [String] { throw pending() }
+    @discardableResult
     public func insert(_ entity: TableEntity, into table: String) async throws -> String { throw pending() }
+    @discardableResult
     public func replace(_ entity: TableEntity, in table: String, ifMatch: ETagCondition) async throws -> String {
         throw pending()
     }
+    @discardableResult
     public func merge(_ entity: TableEntity, in table: String, ifMatch: ETagCondition) async throws -> String {
         throw pending()
     }
+    @discardableResult
     public func upsert(_ entity: TableEntity, in table: String, mode: TableUpdateMode) async throws -> String {
         throw pending()
     }
@@ -33,6 +37,7 @@ extension AzureTableStore {
         maxCount: Int,
         continuation: TableContinuation?
     ) async throws -> TableQueryPage { throw pending() }
+    @discardableResult
     public func submitBatch(_ operations: [TableBatchOperation], in table: String) async throws -> [String?] {
         throw pending()
     }
