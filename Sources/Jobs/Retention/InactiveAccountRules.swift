@@ -30,7 +30,12 @@ struct AccountFacts: Equatable {
         tier = tierText.flatMap { $0.isEmpty ? nil : $0 } ?? "free"
         isAdmin = AccountFacts.roles(of: user).contains { $0.lowercased().contains("admin") }
         let login = RetentionTime.read(user["LastLoginAt"] ?? user["LastLogin"])
-        lastActivity = login.instant == nil ? RetentionTime.read(user["CreatedAt"]) : login
+        let created = RetentionTime.read(user["CreatedAt"])
+        if login.instant != nil || (created.instant == nil && login == .unparsable) {
+            lastActivity = login
+        } else {
+            lastActivity = created
+        }
     }
 
     /// Whether the user pays (any tier but free).
