@@ -2,7 +2,7 @@ import Foundation
 import LinkTomeCore
 import TableStorage
 
-/// `Start-TwoFactorSessionCleanup` (every 30 minutes): deletes `TwoFactorSessions` rows whose
+/// `Start-TwoFactorSessionCleanup` (every 15 minutes): deletes `TwoFactorSessions` rows whose
 /// `ExpiresAt` has passed (no grace, as in the original; a session expiring exactly now is kept).
 ///
 /// Rows without `ExpiresAt` are never candidates; unparsable values are kept and reported. Returns the
