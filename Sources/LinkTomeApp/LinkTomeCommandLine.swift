@@ -29,6 +29,7 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
             CronCommand.run($0)
         },
+        ServeCommand.subcommand,
     ]
 
     static var usage: String {
