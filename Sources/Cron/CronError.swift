@@ -52,6 +52,8 @@ public enum CronError: Error, Sendable, Hashable, CustomStringConvertible {
             text += "; tabs do not separate fields, use spaces"
         } else if found == 7 {
             text += "; a year field is not supported"
+        } else if found == 1 && expression.contains(":") {
+            text += "; a TimeSpan schedule such as 00:05:00 is not a cron expression"
         }
         return text
     }

@@ -3,20 +3,21 @@ import Foundation
 /// A time zone's offsets as the schedule search needs them: instant to wall clock, and wall clock
 /// back to instants, with spring-forward gaps and fall-back repeats made explicit.
 ///
-/// Foundation answers each question quickly; this value caches the period (between two offset
-/// changes) last looked at, so walking forward through occurrences rarely asks it at all.
+/// The offset changes of a window of time are read from Foundation once and kept, so walking
+/// through occurrences (even second by second across a change) is arithmetic. The window moves
+/// when a question falls well outside it.
 struct ZoneClock {
     let zone: TimeZone
     /// The zone's only offset when it never changes (UTC, `Etc/GMT+5`); all DST handling is skipped.
     let fixedOffset: Int?
-    private var period = Period(start: 1, end: 0, offset: 0)
 
-    /// An instant range `[start, end)` with one offset; `start` may be later than the real change.
-    struct Period {
-        var start: Int64
-        var end: Int64
-        var offset: Int
-    }
+    /// Every change in `(windowStart, windowEnd]` is in `changes`, ascending.
+    private var isCovering = false
+    private var windowStart: Int64 = 0
+    private var windowEnd: Int64 = 0
+    private var startOffset = 0
+    private var changes: [Transition] = []
+    private var hint = 0
 
     /// A change of offset at `instant`.
     struct Transition {
@@ -27,6 +28,8 @@ struct ZoneClock {
 
     /// The widest offset change any zone has made (Samoa skipped a day), with room to spare.
     static let widestChange: Int64 = 26 * 3_600
+    /// A question further than this past the window starts a new window instead of extending it.
+    private static let longestExtension: Int64 = 2 * 366 * 86_400
 
     init(_ zone: TimeZone) {
         self.zone = zone
@@ -40,75 +43,111 @@ struct ZoneClock {
     /// The offset from UTC in force at `instant`.
     mutating func offset(at instant: Int64) -> Int {
         if let fixedOffset { return fixedOffset }
-        return period(containing: instant).offset
+
+        cover(instant, instant)
+        return offset(atCovered: instant)
     }
 
     /// The next change of offset strictly after `instant`, or `nil` if the zone makes no more.
     func transition(after instant: Int64) -> Transition? {
-        guard fixedOffset == nil, let date = zone.nextDaylightSavingTimeTransition(after: Self.date(instant)) else {
-            return nil
-        }
-        let at = Self.seconds(date)
-        let before = zone.secondsFromGMT(for: Self.date(at - 1))
-        return Transition(instant: at, before: before, after: zone.secondsFromGMT(for: Self.date(at)))
+        guard fixedOffset == nil else { return nil }
+        return Self.transition(of: zone, after: instant)
     }
 
     /// The instants whose wall-clock reading is `wall`.
     mutating func resolve(wall: Int64) -> WallTime {
         if let fixedOffset { return .unique(wall - Int64(fixedOffset)) }
 
-        let guess = wall - Int64(period.offset)
-        if guess - Self.widestChange >= period.start && guess + Self.widestChange < period.end {
-            return .unique(guess)
+        let low = wall - Self.widestChange
+        let high = wall + Self.widestChange
+        cover(low, high)
+        var index = lastChange(atOrBefore: low)
+        var offset = index < 0 ? startOffset : changes[index].after
+        if index + 1 >= changes.count || changes[index + 1].instant > high {
+            return .unique(wall - Int64(offset))
         }
-        return resolveNearChange(wall: wall)
-    }
 
-    /// Looks at every period whose instants could read `wall` (offsets lie within ±26 h).
-    private mutating func resolveNearChange(wall: Int64) -> WallTime {
-        var instants: [Int64] = []
+        // Offsets of the periods that could read `wall`, checked against each period's bounds.
+        var first: Int64?
+        var last: Int64?
         var skipped: Int64?
-        var previous: Period?
-        var instant = wall - Self.widestChange
-        while instant <= wall + Self.widestChange {
-            let current = period(containing: instant)
-            let candidate = wall - Int64(current.offset)
-            if candidate >= current.start && candidate < current.end { instants.append(candidate) }
-            if let before = previous, current.offset > before.offset, wall >= current.start + Int64(before.offset),
-                wall < current.start + Int64(current.offset)
-            {
-                skipped = wall - Int64(before.offset)
+        var periodStart = Int64.min
+        while true {
+            let next = index + 1 < changes.count && changes[index + 1].instant <= high ? changes[index + 1] : nil
+            let candidate = wall - Int64(offset)
+            if candidate >= periodStart && candidate < (next?.instant ?? Int64.max) {
+                first = min(first ?? candidate, candidate)
+                last = max(last ?? candidate, candidate)
             }
-            guard current.end != Int64.max else { break }
-            previous = current
-            instant = current.end
+            guard let change = next else { break }
+            if change.after > change.before, wall >= change.instant + Int64(change.before),
+                wall < change.instant + Int64(change.after)
+            {
+                skipped = wall - Int64(change.before)
+            }
+            (index, offset, periodStart) = (index + 1, change.after, change.instant)
         }
 
-        if let first = instants.min(), let last = instants.max() {
+        if let first, let last {
             return first == last ? .unique(first) : .repeated(first: first, second: last)
         }
-        return .skipped(skipped ?? wall - Int64(offset(at: wall - Self.widestChange)))
+        return .skipped(skipped ?? wall - Int64(offset))
     }
 
-    /// The period holding `instant`, from the cache or from Foundation.
-    private mutating func period(containing instant: Int64) -> Period {
-        if instant >= period.start && instant < period.end { return period }
+    // MARK: The window of known changes
 
-        let date = Self.date(instant)
-        let end = zone.nextDaylightSavingTimeTransition(after: date).map(Self.seconds) ?? Int64.max
-        var start = instant - 2 * 86_400
-        if var change = zone.nextDaylightSavingTimeTransition(after: Self.date(start)).map(Self.seconds),
-            change <= instant
-        {
-            while let later = zone.nextDaylightSavingTimeTransition(after: Self.date(change)).map(Self.seconds),
-                later <= instant, later > change
-            {
-                change = later
-            }
-            start = change
+    /// Makes sure every change in `[low, high]` is known.
+    private mutating func cover(_ low: Int64, _ high: Int64) {
+        let farAhead = windowEnd < Int64.max - Self.longestExtension && low > windowEnd + Self.longestExtension
+        if !isCovering || low < windowStart || farAhead {
+            isCovering = true
+            windowStart = low - 2 * 86_400
+            windowEnd = windowStart
+            startOffset = zone.secondsFromGMT(for: Self.date(windowStart))
+            changes.removeAll(keepingCapacity: true)
+            hint = 0
         }
-        period = Period(start: start, end: end, offset: zone.secondsFromGMT(for: date))
-        return period
+        while windowEnd < high {
+            guard let change = Self.transition(of: zone, after: windowEnd), change.instant > windowEnd else {
+                windowEnd = Int64.max
+                return
+            }
+            changes.append(change)
+            windowEnd = change.instant
+        }
+    }
+
+    private mutating func offset(atCovered instant: Int64) -> Int {
+        let index = lastChange(atOrBefore: instant)
+        return index < 0 ? startOffset : changes[index].after
+    }
+
+    /// The index of the last known change at or before `instant`, or -1.
+    private mutating func lastChange(atOrBefore instant: Int64) -> Int {
+        let probe = min(hint, changes.count - 1)
+        if probe >= 0, changes[probe].instant <= instant,
+            probe + 1 == changes.count || changes[probe + 1].instant > instant
+        {
+            return probe
+        }
+
+        var (low, high) = (0, changes.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if changes[middle].instant <= instant { low = middle + 1 } else { high = middle }
+        }
+        hint = max(low - 1, 0)
+        return low - 1
+    }
+
+    private static func transition(of zone: TimeZone, after instant: Int64) -> Transition? {
+        guard let date = zone.nextDaylightSavingTimeTransition(after: date(instant)) else { return nil }
+        let at = seconds(date)
+        return Transition(
+            instant: at,
+            before: zone.secondsFromGMT(for: Self.date(at - 1)),
+            after: zone.secondsFromGMT(for: Self.date(at))
+        )
     }
 
     static func date(_ seconds: Int64) -> Date {

@@ -36,7 +36,7 @@ enum CronCommand {
             print(usage)
             return 0
         default:
-            return fail("linktome cron: expected 'next', 'describe' or 'bench'")
+            return fail("linktome cron: expected 'next', 'describe' or 'bench'\n\n" + usage)
         }
     }
 
@@ -167,8 +167,9 @@ struct CommandArguments {
     var positional: [String] = []
     var options: [String: String] = [:]
 
-    struct Failure: Error {
+    struct Failure: Error, CustomStringConvertible {
         var message: String
+        var description: String { message }
     }
 
     init(_ arguments: [String], options allowed: Set<String>) throws(Failure) {

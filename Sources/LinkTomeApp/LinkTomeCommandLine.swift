@@ -30,6 +30,7 @@ public enum LinkTomeCommandLine {
             CronCommand.run($0)
         },
         ServeCommand.subcommand,
+        DurableCommand.subcommand,
     ]
 
     static var usage: String {

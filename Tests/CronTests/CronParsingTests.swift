@@ -43,6 +43,7 @@ struct CronParsingTests {
         #expect(error("") == .fieldCount(expression: "", found: 0))
         #expect(error("0 0 0 1/1 * ? *")?.description.contains("year field") == true)
         #expect(error("*\t*\t* * * *")?.description.contains("tabs") == true)
+        #expect(error("00:05:00")?.description.contains("TimeSpan") == true)
     }
 
     @Test("a number may carry trailing white space, as .NET's int.Parse allows")
