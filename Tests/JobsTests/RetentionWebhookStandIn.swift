@@ -66,7 +66,11 @@ final class RetentionWebhookStandIn: Sendable {
         let page = try await hub.listInstances(statuses: statuses, createdTo: createdTo, top: top, continuation: token)
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         headers.set(DurableClientHeader.continuation, page.continuation.map { Array($0.utf8).base64 } ?? "bnVsbA==")
-        return HTTPResponse(status: 200, headers: headers, body: JSONValue.array(page.instances.map(Self.json)).jsonBytes)
+        return HTTPResponse(
+            status: 200,
+            headers: headers,
+            body: JSONValue.array(page.instances.map(Self.json)).jsonBytes
+        )
     }
 
     private func purge(_ query: [String: String]) async throws -> HTTPResponse {
@@ -78,7 +82,10 @@ final class RetentionWebhookStandIn: Sendable {
         let statuses = (query["runtimeStatus"] ?? "").split(separator: ",").map(String.init)
         let deleted = try await hub.purgeInstances(createdFrom: from.date, createdTo: to, statuses: statuses)
         guard deleted > 0 else { return reply(404, "no instances deleted") }
-        return HTTPResponse(status: 200, body: JSONValue.object(["instancesDeleted": .integer(Int64(deleted))]).jsonBytes)
+        return HTTPResponse(
+            status: 200,
+            body: JSONValue.object(["instancesDeleted": .integer(Int64(deleted))]).jsonBytes
+        )
     }
 
     private func status(_ id: String) async throws -> HTTPResponse {
