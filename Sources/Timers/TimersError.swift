@@ -23,6 +23,8 @@ public enum TimersError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidInput(String)
     /// The durable client failed (start or status query).
     case durable(String)
+    /// The status table cannot be used, so no timer can run.
+    case storageUnavailable(String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum TimersError: Error, Sendable, Hashable, CustomStringConvertible {
             return reason
         case .durable(let reason):
             return "durable client: \(reason)"
+        case .storageUnavailable(let reason):
+            return reason
         }
     }
 
