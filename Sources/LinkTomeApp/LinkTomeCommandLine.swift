@@ -33,6 +33,7 @@ public enum LinkTomeCommandLine {
         ServeCommand.subcommand,
         DoctorCommand.subcommand,
         TimersCommand.subcommand,
+        TableCommand.subcommand,
     ]
 
     static var usage: String {

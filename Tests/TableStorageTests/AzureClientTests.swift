@@ -115,7 +115,7 @@ struct AzureCredentialTests {
         let store = try AzureTableStore(
             endpoint: standIn.base + "/devstoreaccount1",
             credential: .sharedKey(accountName: "devstoreaccount1", accountKey: Array("wrong".utf8)),
-            transport: TestHTTPTransport(counter: nil)
+            transport: CountingTransport(counter: nil)
         )
         let error = await capture { try await store.listTables() }
         #expect(error?.kind == .unauthorized)
@@ -129,7 +129,7 @@ struct AzureCredentialTests {
         let connection = try AzureConnectionString(
             parsing: "TableEndpoint=\(standIn.base)/devstoreaccount1;SharedAccessSignature=\(sas)"
         )
-        let store = try AzureTableStore(connection: connection, transport: TestHTTPTransport(counter: nil))
+        let store = try AzureTableStore(connection: connection, transport: CountingTransport(counter: nil))
         let table = uniqueTableName()
         try await store.createTable(table)
         try await store.insert(TableEntity(partitionKey: "p", rowKey: "r"), into: table)
@@ -147,7 +147,7 @@ struct AzureCredentialTests {
         let store = try TableStoreFactory.makeStore(
             settings: settings,
             workingDirectory: "/tmp",
-            transport: TestHTTPTransport(counter: nil),
+            transport: CountingTransport(counter: nil),
             logger: .silent
         )
         let table = uniqueTableName()
@@ -158,7 +158,7 @@ struct AzureCredentialTests {
         let refused = try TableStoreFactory.makeStore(
             settings: wrongSecret,
             workingDirectory: "/tmp",
-            transport: TestHTTPTransport(counter: nil),
+            transport: CountingTransport(counter: nil),
             logger: .silent
         )
         #expect(await capture { try await refused.listTables() }?.kind == .unauthorized)

@@ -51,7 +51,7 @@ struct AzureStandIn: Sendable {
         if let url = ProcessInfo.processInfo.environment["LINKTOME_TEST_AZURE_URL"] {
             return AzureStandIn(base: url.hasSuffix("/") ? String(url.dropLast()) : url)
         }
-        guard let python else { throw TestHTTPTransport.Failure(description: "python3 not found") }
+        guard let python else { throw HarnessFailure(description: "python3 not found") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [scriptPath, "--port", "0", "--exit-with-parent", String(getpid())]
@@ -64,20 +64,25 @@ struct AzureStandIn: Sendable {
         var line: [UInt8] = []
         while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 { line.append(byte) }
         guard let port = String(decoding: line, as: UTF8.self).split(separator: " ").last.flatMap({ Int($0) }) else {
-            throw TestHTTPTransport.Failure(description: "the stand-in did not report its port")
+            throw HarnessFailure(description: "the stand-in did not report its port")
         }
         return AzureStandIn(base: "http://127.0.0.1:\(port)")
     }
 
     /// An Azure store on the stand-in's account whose requests `counter` counts; retries quickly.
-    func makeStore(counter: RequestCounter, retries: Int = 3) throws -> AzureTableStore {
+    /// `client` defaults to one HTTP client shared by the tests (so connections are kept alive).
+    func makeStore(
+        counter: RequestCounter,
+        retries: Int = 3,
+        client: HTTPClient = CountingTransport.shared
+    ) throws -> AzureTableStore {
         let connection = try AzureConnectionString(
             parsing: "AccountName=devstoreaccount1;AccountKey=\(AzureConnectionString.developmentAccountKey);"
                 + "TableEndpoint=\(base)/devstoreaccount1"
         )
         return try AzureTableStore(
             connection: connection,
-            transport: TestHTTPTransport(counter: counter),
+            transport: CountingTransport(counter: counter, client: client),
             retry: AzureRetryPolicy(maximumRetries: retries, initialDelay: 0.01, maximumDelay: 0.05)
         )
     }
@@ -118,14 +123,14 @@ struct AzureStandIn: Sendable {
     }
 
     private func control(_ target: String, _ body: JSONValue?) async throws -> JSONValue {
-        guard let url = HTTPURL(base + target) else { throw TestHTTPTransport.Failure(description: "bad URL") }
+        guard let url = HTTPURL(base + target) else { throw HarnessFailure(description: "bad URL") }
         let request = HTTPRequest(
             method: body == nil ? "GET" : "POST",
             target: url.target,
             headers: HTTPHeaders([("Host", url.host), ("Content-Type", "application/json")]),
             body: body?.jsonBytes ?? []
         )
-        let response = try await TestHTTPTransport(counter: nil).send(request, to: url)
+        let response = try await CountingTransport(counter: nil).send(request, to: url)
         return try JSONParser.parse(response.body)
     }
 }

@@ -1,4 +1,5 @@
 import LinkTomeCore
+import LinkTomeHTTP
 import Testing
 
 @testable import TableStorage
@@ -21,8 +22,10 @@ struct LostResponseTests {
         var mine = try #require(try await subject.store.get(from: subject.table, partitionKey: "p", rowKey: "r"))
         mine["Owner"] = "me"
         try await standIn.injectFault(table: subject.table, mode: mode, methods: ["PUT"])
+        // A new HTTP client, so the write is the first request on its connection (see the known issue below).
+        let writer = try standIn.makeStore(counter: RequestCounter(), client: HTTPClient())
 
-        let outcome = try await subject.store.updateIfUnchanged(mine, in: subject.table)
+        let outcome = try await writer.updateIfUnchanged(mine, in: subject.table)
 
         guard case .appliedByEarlierAttempt(let etag) = outcome else {
             Issue.record("expected appliedByEarlierAttempt, got \(outcome)")
@@ -81,8 +84,9 @@ struct LostResponseTests {
         let subject = try await StoreUnderTest.make(.azure)
         let standIn = try #require(subject.standIn)
         try await standIn.injectFault(table: subject.table, mode: "apply-then-drop", methods: ["POST"])
+        let writer = try standIn.makeStore(counter: RequestCounter(), client: HTTPClient())
 
-        let outcome = try await subject.store.insertIfAbsent(
+        let outcome = try await writer.insertIfAbsent(
             TableEntity(partitionKey: "p", rowKey: "claim", properties: ["Owner": "invocation-42"]),
             into: subject.table
         )
@@ -96,6 +100,29 @@ struct LostResponseTests {
         }
         #expect(raw?.code == "EntityAlreadyExists")
         #expect(raw?.mayHaveBeenApplied == false)
+    }
+
+    @Test("a dropped answer on a kept-alive connection is resent by HTTPClient itself, hiding the loss")
+    func hiddenResendOnKeptAliveConnection() async throws {
+        let subject = try await StoreUnderTest.make(.azure)
+        let standIn = try #require(subject.standIn)
+        let client = HTTPClient()
+        let writer = try standIn.makeStore(counter: RequestCounter(), client: client)
+        try await writer.insert(
+            TableEntity(partitionKey: "p", rowKey: "r", properties: ["Owner": "none"]),
+            into: subject.table
+        )
+        var mine = try #require(try await writer.get(from: subject.table, partitionKey: "p", rowKey: "r"))
+        mine["Owner"] = "me"
+        try await standIn.injectFault(table: subject.table, mode: "apply-then-drop", methods: ["PUT"])
+
+        let outcome = try await writer.updateIfUnchanged(mine, in: subject.table)
+
+        // HTTPClient resends a request whose kept-alive connection closed before any answer byte, so
+        // the store sees a plain 412 and cannot know its first attempt was applied.
+        withKnownIssue("HTTPClient's stale-connection resend also applies to writes", isIntermittent: true) {
+            #expect(outcome.succeeded)
+        }
     }
 
     @Test("reads are retried on 503 and give up as throttled after the last retry")

@@ -221,12 +221,3 @@ extension AzureTableStore {
         )
     }
 }
-
-/// The HTTP client the factory uses for Azure when none is given.
-func defaultTransport() throws(TableStorageError) -> any HTTPTransport {
-    throw TableStorageError(
-        .configuration,
-        code: "NoHTTPClient",
-        message: "no HTTP transport was given for the Azure table store"
-    )
-}

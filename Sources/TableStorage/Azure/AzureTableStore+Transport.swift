@@ -85,11 +85,8 @@ extension AzureTableStore {
         let target = query.isEmpty ? path : path + "?" + query.joined(separator: "&")
         let date = AzureSharedKey.httpDate(Timestamp(clock.now()))
 
+        // The HTTP client adds Host and Content-Length.
         var headers = HTTPHeaders()
-        headers.add(
-            "Host",
-            endpoint.port == (endpoint.isSecure ? 443 : 80) ? endpoint.host : "\(endpoint.host):\(endpoint.port)"
-        )
         headers.add("x-ms-date", date)
         headers.add("x-ms-version", Self.apiVersion)
         headers.add("DataServiceVersion", "3.0")
@@ -97,9 +94,6 @@ extension AzureTableStore {
         headers.add("Accept", "application/json;odata=minimalmetadata")
         headers.add("x-ms-client-request-id", UUID().uuidString.lowercased())
         if let contentType = call.contentType { headers.add("Content-Type", contentType) }
-        if !call.body.isEmpty || ["POST", "PUT", "MERGE", "PATCH", "DELETE"].contains(call.method) {
-            headers.add("Content-Length", String(call.body.count))
-        }
         for (name, value) in call.headers { headers.add(name, value) }
 
         switch credential {
