@@ -157,7 +157,7 @@ struct RetentionBatchingTests {
             key == poisoned ? TableStorageError(.badRequest, code: "InvalidInput", message: "rejected") : nil
         }
         try await seed(store, "SecurityEvents", expiredEvents())
-        let (logger, sink) = collectingLogger()
+        let (logger, sink) = retentionCollectingLogger()
 
         let summary = try await SecurityEventCleanup.run(store: store, now: retentionNow.date, logger: logger)
 
