@@ -225,6 +225,27 @@ struct RetentionDurableCleanupTests {
         #expect(finished.json["MoreRemaining"] == false)
     }
 
+    @Test("an empty page with a continuation does not end the search for older instances")
+    func emptyPagesFollowed() async throws {
+        let hub = RetentionTaskHub([
+            hubInstance("ancient", "Completed", createdAgo: 400 * 86_400),
+            hubInstance("old", "Failed", createdAgo: 10 * 86_400),
+        ])
+        let client = EmptyFirstPage(hub)
+        let store = try makeRetentionStore()
+
+        let summary = try await DurableCleanup.run(
+            client: client,
+            store: store,
+            now: retentionNow.date,
+            logger: .silent
+        )
+
+        #expect(summary.deletedBy == ["purged": 2])
+        #expect(hub.all.isEmpty)
+        #expect(summary.json["MoreRemaining"] == false)
+    }
+
     @Test("catalogue parameters override the settings, as CIPP's MaxDuration did")
     func parameters() throws {
         let base = try DurableCleanup.Configuration(settings: Settings([:]))
@@ -241,4 +262,38 @@ private final class ProbeCounter: Sendable {
     private let count = Mutex(0)
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
+}
+
+/// A hub whose listings start with an empty page that only carries a continuation, as the service may.
+private struct EmptyFirstPage: DurableMaintenanceClient {
+    let hub: RetentionTaskHub
+
+    init(_ hub: RetentionTaskHub) {
+        self.hub = hub
+    }
+
+    func listInstances(
+        statuses: [String],
+        createdTo: Date,
+        top: Int,
+        continuation: String?
+    ) async throws
+        -> DurableInstancePage
+    {
+        guard let continuation else { return DurableInstancePage(instances: [], continuation: "start") }
+        let token = continuation == "start" ? nil : continuation
+        return try await hub.listInstances(statuses: statuses, createdTo: createdTo, top: top, continuation: token)
+    }
+
+    func purgeInstances(createdFrom: Date, createdTo: Date, statuses: [String]) async throws -> Int {
+        try await hub.purgeInstances(createdFrom: createdFrom, createdTo: createdTo, statuses: statuses)
+    }
+
+    func terminateInstance(_ instanceId: String, reason: String) async throws -> DurableTerminateOutcome {
+        try await hub.terminateInstance(instanceId, reason: reason)
+    }
+
+    func instanceStatus(_ instanceId: String) async throws -> DurableInstanceSummary? {
+        try await hub.instanceStatus(instanceId)
+    }
 }
