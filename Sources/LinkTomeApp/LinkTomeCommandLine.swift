@@ -30,6 +30,9 @@ public enum LinkTomeCommandLine {
             CronCommand.run($0)
         },
         DurableCommand.subcommand,
+        Subcommand(name: "retention", summary: "measure the housekeeping jobs: retention bench [--rows N]") {
+            await RetentionCommand.run($0)
+        },
         ServeCommand.subcommand,
         DoctorCommand.subcommand,
         TimersCommand.subcommand,
