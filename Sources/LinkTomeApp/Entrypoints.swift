@@ -1,6 +1,7 @@
 import Durable
 import Foundation
 import FunctionsHandler
+import Jobs
 import LinkTomeCore
 import LinkTomeHTTP
 import TableStorage
@@ -39,7 +40,9 @@ enum AppTimers {
     /// Every timer command and activity item handler of the app. The Jobs module registers its
     /// commands here (`RetentionJobs.register(into:)` and the business jobs' registration).
     static func registry() -> TimerRegistry {
-        TimerRegistry()
+        var registry = TimerRegistry()
+        RetentionJobs.register(into: &registry)
+        return registry
     }
 
     /// The HTTP client shared by the table store and the durable client.
