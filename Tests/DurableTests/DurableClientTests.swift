@@ -278,6 +278,20 @@ struct Base64BytesTests {
         }
     }
 
+    @Test("decoding into the reused buffer gives the same bytes, whatever size came before")
+    func reusedBuffer() throws {
+        var generator = SplitMix(seed: 11)
+        for length in [4_000, 10, 0, 70_000, 3, 1_000] {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let text = Data(bytes).base64EncodedString()
+
+            let decoded = try Base64Bytes.withDecoded(text) { Array($0) }
+
+            #expect(decoded == bytes)
+        }
+        #expect(try Base64Bytes.withDecoded("not base64!") { $0.count } == nil)
+    }
+
     @Test("refuses characters outside the alphabet and misplaced padding")
     func refuses() {
         for bad in ["abc!", "ab=c", "a===", "A", "AAAA=", "AA==A", "-_-_"] {

@@ -53,9 +53,18 @@ struct ProtoReader {
         _ body: (inout ProtoReader) throws(DurableError) -> Result
     ) throws(DurableError) -> Result {
         try bytes.withUnsafeBufferPointer { (buffer) throws(DurableError) -> Result in
-            var reader = ProtoReader(bytes: buffer, range: 0..<buffer.count, depth: 0, messageName: messageName)
-            return try body(&reader)
+            try read(buffer, messageName: messageName, body)
         }
+    }
+
+    /// Runs `body` with a reader over `buffer`; the reader must not escape `body`.
+    static func read<Result>(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        messageName: String,
+        _ body: (inout ProtoReader) throws(DurableError) -> Result
+    ) throws(DurableError) -> Result {
+        var reader = ProtoReader(bytes: buffer, range: 0..<buffer.count, depth: 0, messageName: messageName)
+        return try body(&reader)
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, depth: Int, messageName: String) {

@@ -17,10 +17,7 @@ public enum OrchestrationEngine {
     ) async -> String {
         let response: OrchestratorResponse
         do {
-            guard let bytes = Base64Bytes.decode(requestBase64) else {
-                throw DurableError.invalidBase64(length: requestBase64.utf8.count)
-            }
-            let request = try OrchestratorRequest(protobuf: bytes)
+            let request = try OrchestratorRequest(base64: requestBase64)
             response = await execute(request, registry: registry, logger: logger)
         } catch {
             logger.error("orchestration request is unreadable", metadata: ["error": "\(error)"])
