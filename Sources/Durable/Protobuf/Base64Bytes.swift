@@ -4,8 +4,8 @@ import Synchronization
 ///
 /// Orchestrator requests carry the whole history, often hundreds of kilobytes; this table-driven
 /// decoder works on the string's UTF-8 bytes without building `Character`s, and
-/// ``withDecoded(_:_:)`` reuses one buffer across requests so that each long history does not
-/// cost fresh pages from the allocator.
+/// ``decodeReusingBuffer(_:)`` reuses one buffer across requests so that each long history does
+/// not cost fresh pages from the allocator.
 enum Base64Bytes {
     private static let invalid: UInt8 = 0xFF
     private static let skip: UInt8 = 0xFE
@@ -32,19 +32,13 @@ enum Base64Bytes {
     private static let pooledLimit = 8 << 20
     private static let pool = Mutex<[UInt8]?>(nil)
 
-    /// Decodes `text` into a reused buffer and runs `body` with the bytes; `nil` when `text` is
-    /// not base64. The bytes are only valid during `body`.
-    static func withDecoded<Result>(
-        _ text: String,
-        _ body: (UnsafeBufferPointer<UInt8>) throws(DurableError) -> Result
-    ) throws(DurableError) -> Result? {
+    /// Like ``decode(_:)``, but writes into the buffer a previous request gave back with
+    /// ``recycle(_:)`` when there is one, so that long histories do not cost fresh pages each time.
+    static func decodeReusingBuffer(_ text: String) -> [UInt8]? {
         var text = text
         let needed = text.utf8.count / 4 * 3 + 3
         var buffer = pool.withLock { $0.take() } ?? []
-        if buffer.count < needed { buffer = [UInt8](repeating: 0, count: needed) }
-        defer {
-            if buffer.count <= pooledLimit { pool.withLock { $0 = buffer } }
-        }
+        if buffer.count < needed { buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count)) }
 
         let count = table.withUnsafeBufferPointer { table in
             text.withUTF8 { utf8 in
@@ -54,10 +48,18 @@ enum Base64Bytes {
                 }
             }
         }
-        guard let count else { return nil }
-        return try buffer.withUnsafeBufferPointer { (bytes) throws(DurableError) -> Result in
-            try body(UnsafeBufferPointer(rebasing: bytes[..<count]))
+        guard let count else {
+            recycle(buffer)
+            return nil
         }
+        buffer.removeLast(buffer.count - count)
+        return buffer
+    }
+
+    /// Gives a buffer back for the next ``decodeReusingBuffer(_:)``.
+    static func recycle(_ buffer: [UInt8]) {
+        guard buffer.capacity <= pooledLimit else { return }
+        pool.withLock { $0 = buffer }
     }
 
     private static func decode(utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {

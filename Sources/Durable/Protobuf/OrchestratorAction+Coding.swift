@@ -313,10 +313,7 @@ extension OrchestratorResponse: ProtoMessage {
 extension OrchestratorRequest {
     /// Decodes a request from standard base64 text, as the orchestration trigger carries it.
     public init(base64 text: String) throws(DurableError) {
-        let decoded = try Base64Bytes.withDecoded(text) { (bytes) throws(DurableError) in
-            try OrchestratorRequest(protobuf: bytes)
-        }
-        guard let decoded else { throw .invalidBase64(length: text.utf8.count) }
-        self = decoded
+        guard let bytes = Base64Bytes.decode(text) else { throw .invalidBase64(length: text.utf8.count) }
+        try self.init(protobuf: bytes)
     }
 }

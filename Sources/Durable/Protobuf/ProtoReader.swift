@@ -143,6 +143,11 @@ struct ProtoReader {
         return range
     }
 
+    /// The range of a length-delimited field's payload within the whole buffer.
+    mutating func payload(_ field: ProtoField) throws(DurableError) -> Range<Int> {
+        try payloadRange(field)
+    }
+
     /// A reader over an embedded message's bytes.
     mutating func nested(_ field: ProtoField, messageName: String) throws(DurableError) -> ProtoReader {
         let range = try payloadRange(field)
