@@ -30,6 +30,7 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
             CronCommand.run($0)
         },
+        DurableCommand.subcommand,
     ]
 
     static var usage: String {
