@@ -1,0 +1,124 @@
+import LinkTomeCore
+
+/// The JSON form of entity properties, as the service writes it with `odata=minimalmetadata`: plain
+/// JSON for strings, Int32 and Booleans, and a `Name@odata.type` annotation beside every other type
+/// (Int64 as a string so that values above 2^53 stay exact). The SQLite store keeps the same form.
+enum EntityJSON {
+    /// Appends `"Name":value` pairs (and annotations) for every property, each preceded by a comma
+    /// unless `first` is set.
+    static func writeProperties(_ properties: [String: TableValue], into bytes: inout [UInt8], first: Bool) {
+        var needsComma = !first
+        for name in properties.keys.sorted() {
+            guard let value = properties[name] else { continue }
+            if needsComma { bytes.append(UInt8(ascii: ",")) }
+            needsComma = true
+            JSONValue.writeString(name, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            writeValue(value, into: &bytes)
+            if let annotation = annotation(for: value) {
+                bytes.append(UInt8(ascii: ","))
+                JSONValue.writeString(name + "@odata.type", into: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                JSONValue.writeString(annotation, into: &bytes)
+            }
+        }
+    }
+
+    /// The properties alone as a JSON object.
+    static func encode(_ properties: [String: TableValue]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        writeProperties(properties, into: &bytes, first: true)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// An entity with its keys, as the body of an insert or update.
+    static func encode(_ entity: TableEntity) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.append(contentsOf: "\"PartitionKey\":".utf8)
+        JSONValue.writeString(entity.partitionKey, into: &bytes)
+        bytes.append(contentsOf: ",\"RowKey\":".utf8)
+        JSONValue.writeString(entity.rowKey, into: &bytes)
+        writeProperties(entity.properties, into: &bytes, first: false)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    private static func writeValue(_ value: TableValue, into bytes: inout [UInt8]) {
+        switch value {
+        case .string(let text): JSONValue.writeString(text, into: &bytes)
+        case .int32(let number): bytes.append(contentsOf: String(number).utf8)
+        case .int64(let number): JSONValue.writeString(String(number), into: &bytes)
+        case .double(let number):
+            if number.isFinite {
+                bytes.append(contentsOf: TableValue.doubleText(number).utf8)
+            } else {
+                JSONValue.writeString(TableValue.doubleText(number), into: &bytes)
+            }
+        case .bool(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .dateTime(let instant): JSONValue.writeString(instant.iso8601(fractionDigits: 7), into: &bytes)
+        case .guid(let text): JSONValue.writeString(text, into: &bytes)
+        case .binary(let data): JSONValue.writeString(data.base64, into: &bytes)
+        }
+    }
+
+    private static func annotation(for value: TableValue) -> String? {
+        switch value {
+        case .string, .int32, .bool: return nil
+        default: return value.edmType
+        }
+    }
+
+    /// Reads the custom properties of a JSON entity object, skipping system properties and `odata.*`
+    /// members; throws `invalidResponse` when a value does not fit its annotation.
+    static func decodeProperties(_ object: [String: JSONValue]) throws(TableStorageError) -> [String: TableValue] {
+        var properties: [String: TableValue] = [:]
+        properties.reserveCapacity(object.count)
+        for (name, json) in object {
+            if name.contains("@") || name.hasPrefix("odata.") { continue }
+            if name == "PartitionKey" || name == "RowKey" || name == "Timestamp" { continue }
+            let type = object[name + "@odata.type"]?.stringValue
+            guard let value = decodeValue(json, type: type) else {
+                throw TableStorageError(
+                    .invalidResponse,
+                    code: "InvalidPropertyValue",
+                    message:
+                        "property '\(name)' holds \(json.jsonText.prefix(60)) which is not a valid \(type ?? "value")"
+                )
+            }
+            properties[name] = value
+        }
+        return properties
+    }
+
+    /// One value from its JSON and optional Edm annotation; `nil` when they do not fit together.
+    static func decodeValue(_ json: JSONValue, type: String?) -> TableValue? {
+        switch (type, json) {
+        case (nil, .string(let text)), ("Edm.String", .string(let text)): return .string(text)
+        case (nil, .bool(let flag)), ("Edm.Boolean", .bool(let flag)): return .bool(flag)
+        case (nil, .integer(let number)), ("Edm.Int32", .integer(let number)):
+            if let small = Int32(exactly: number) { return .int32(small) }
+            return type == nil ? .int64(number) : nil
+        case (nil, .double(let number)): return .double(number)
+        case ("Edm.Double", _): return decodeDouble(json)
+        case ("Edm.Int64", .string(let text)): return Int64(text).map(TableValue.int64)
+        case ("Edm.Int64", .integer(let number)): return .int64(number)
+        case ("Edm.DateTime", .string(let text)): return Timestamp(iso8601: text).map(TableValue.dateTime)
+        case ("Edm.Guid", .string(let text)): return TableValidation.canonicalGuid(text).map(TableValue.guid)
+        case ("Edm.Binary", .string(let text)): return [UInt8](base64: text).map(TableValue.binary)
+        default: return nil
+        }
+    }
+
+    private static func decodeDouble(_ json: JSONValue) -> TableValue? {
+        switch json {
+        case .double(let number): return .double(number)
+        case .integer(let number): return .double(Double(number))
+        case .string("NaN"): return .double(.nan)
+        case .string("Infinity"), .string("INF"): return .double(.infinity)
+        case .string("-Infinity"), .string("-INF"): return .double(-.infinity)
+        case .string(let text): return Double(text).map(TableValue.double)
+        default: return nil
+        }
+    }
+}
