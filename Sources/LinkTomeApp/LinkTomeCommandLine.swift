@@ -31,6 +31,7 @@ public enum LinkTomeCommandLine {
             CronCommand.run($0)
         },
         DurableCommand.subcommand,
+        DevCommand.subcommand,
     ]
 
     static var usage: String {
