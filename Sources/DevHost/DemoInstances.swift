@@ -17,15 +17,16 @@ public enum DemoInstances {
     public static func seed(into durable: DurableStore, now: Timestamp) async throws(DevHostError) -> Int {
         try await durable.prepare()
         var written = 0
-        let plan: [(RuntimeState, Int64, Int)] = [
-            (.completed, 8, 24), (.failed, 9, 4), (.terminated, 12, 3), (.completed, 1, 3),
+        // (id label, status, first and last day back, how many)
+        let plan: [(String, RuntimeState, Int64, Int64, Int)] = [
+            ("completed", .completed, 8, 40, 24), ("failed", .failed, 9, 33, 4), ("terminated", .terminated, 12, 40, 3),
+            ("recent", .completed, 0, 3, 3),
         ]
-        for (status, firstDay, count) in plan {
+        for (label, status, firstDay, lastDay, count) in plan {
             for index in 0..<count {
-                let created = now.advanced(
-                    bySeconds: -(firstDay + Int64(index) * 32 / Int64(max(count, 1))) * 86_400 - 3_600
-                )
-                let id = "demo-\(status.rawValue.lowercased())-\(index + 1)"
+                let day = firstDay + Int64(index) * (lastDay - firstDay) / Int64(count)
+                let created = now.advanced(bySeconds: -day * 86_400 - 3_600)
+                let id = "demo-\(label)-\(index + 1)"
                 try await writeEnded(durable, id: id, status: status, created: created)
                 written += 1
             }

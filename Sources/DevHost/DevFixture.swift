@@ -29,6 +29,7 @@ public enum DevFixture {
         let client = HostClient()
         app.register("LinkTomeTimer") { invocation in try await timer(invocation, store: store, client: client) }
         app.register("LinkTomeOrchestrator") { invocation in
+            if let broken = try brokenAnswer(invocation) { return broken }
             var registry = OrchestratorRegistry()
             registry.register("LinkTomeOrchestrator", orchestrate)
             let response = try await OrchestrationEngine.run(
@@ -40,6 +41,18 @@ public enum DevFixture {
             return InvocationResult(returnValue: .string(response))
         }
         app.register("LinkTomeActivity") { invocation in try await activity(invocation, store: store) }
+    }
+
+    /// Instances named `broken-…` get a `ReturnValue` that is not base64, `crash-…` a 500: the two
+    /// ways an orchestrator answer fails an orchestration for good.
+    private static func brokenAnswer(_ invocation: Invocation) throws -> InvocationResult? {
+        guard case .string(let text)? = invocation.decodedInput("Context") else { return nil }
+        let request = try OrchestratorRequest(base64: text)
+        if request.instanceId.hasPrefix("broken-") { return InvocationResult(returnValue: "this is not base64!") }
+        if request.instanceId.hasPrefix("crash-") {
+            throw DevHostError.invalidOption("orchestrator \(request.instanceId) crashes on purpose")
+        }
+        return nil
     }
 
     /// Serves the fixture handler until SIGTERM, with the store the settings name.
@@ -81,6 +94,7 @@ public enum DevFixture {
                     "RunAll": .bool(devHost?["RunAll"]?.boolValue ?? false),
                     "Descriptor": .string(descriptor.jsonText),
                     "StarterRaw": .string(invocation.input("starter")?.jsonText ?? ""),
+                    "Environment": .string(environment().jsonText),
                 ]
             ),
             in: ticksTable
@@ -116,6 +130,21 @@ public enum DevFixture {
             started.append(.string(instanceId))
         }
         return InvocationResult(returnValue: ["started": .array(started)])
+    }
+
+    /// What the handler process was started with, for tests of the host's launch.
+    private static func environment() -> JSONValue {
+        let settings = Settings.process
+        var values: [String: JSONValue] = ["cwd": .string(FileManager.default.currentDirectoryPath)]
+        for name in [
+            "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_CUSTOMHANDLER_PORT", "FUNCTIONS_HTTPWORKER_PORT",
+            "FUNCTIONS_CUSTOMHANDLER_WORKER_ID", "FUNCTIONS_APP_ROOT_PATH", "AzureWebJobsScriptRoot",
+            "LINKTOME_STORAGE",
+            DevHostOptions.devHostSetting, DevHostOptions.timeOffsetSetting,
+        ] {
+            values[name] = settings[name].map(JSONValue.string) ?? .null
+        }
+        return .object(values)
     }
 
     private static func readPlan() throws -> [JSONValue] {
@@ -176,11 +205,12 @@ public enum DevFixture {
         if let event = input["WaitEvent"]?.stringValue {
             output["Event"] = try await context.waitForExternalEvent(event).value
         }
+        if let previous = input["Previous"] { output["Previous"] = previous }
         if let remaining = input["ContinueTimes"]?.intValue, remaining > 0 {
-            var next = input.objectValue ?? [:]
-            next["ContinueTimes"] = .integer(Int64(remaining - 1))
-            next["Items"] = []
-            context.continueAsNew(.object(next))
+            let next: JSONValue = [
+                "Mode": .string(mode), "ContinueTimes": .integer(Int64(remaining - 1)), "Previous": .object(output),
+            ]
+            context.continueAsNew(next)
             return .null
         }
         return .object(output)

@@ -37,8 +37,8 @@ public enum HostEnvelope {
 
     /// A .NET `DateTime` of UTC kind written by the host in a local-kind payload: up to seven
     /// fraction digits and `+00:00`.
-    public static func hostDate(_ date: Date) -> String {
-        let text = Timestamp(date).iso8601Trimmed
+    public static func hostDate(_ instant: Timestamp) -> String {
+        let text = instant.iso8601Trimmed
         return String(text.dropLast()) + "+00:00"
     }
 

@@ -20,9 +20,9 @@ public struct ScheduleStatus: Sendable, Hashable {
     /// The `ScheduleStatus` object of a `TimerInfo`.
     var json: JSONValue {
         [
-            "Last": .string(last.map { HostEnvelope.hostDate($0.date) } ?? HostEnvelope.never),
-            "Next": .string(next.map { HostEnvelope.hostDate($0.date) } ?? HostEnvelope.never),
-            "LastUpdated": .string(lastUpdated.map { HostEnvelope.hostDate($0.date) } ?? HostEnvelope.never),
+            "Last": .string(last.map { HostEnvelope.hostDate($0) } ?? HostEnvelope.never),
+            "Next": .string(next.map { HostEnvelope.hostDate($0) } ?? HostEnvelope.never),
+            "LastUpdated": .string(lastUpdated.map { HostEnvelope.hostDate($0) } ?? HostEnvelope.never),
         ]
     }
 }
