@@ -17,6 +17,7 @@ extension FunctionsApp {
     ///
     /// The socket is bound before `prepare` runs, so the host's `GET /` probes succeed during slow
     /// start-up work; invocations that arrive meanwhile wait for it (and get 503 if it throws).
+    /// `logger` becomes the app's process log (server lines, failed invocations).
     ///
     /// Server settings: `LINKTOME_HTTP_MAX_BODY_BYTES` (default 256 MiB), `LINKTOME_HTTP_MAX_CONNECTIONS`
     /// (512), `LINKTOME_HTTP_IDLE_TIMEOUT` (300 s), `LINKTOME_HTTP_REQUEST_TIMEOUT` (30 s),

@@ -15,19 +15,19 @@ public final class FunctionsApp: Sendable {
         var entrypoint: any FunctionEntrypoint
     }
 
-    private let registrations = Mutex<[String: Registration]>([:])
-    private let processLogger: Mutex<Logger>
+    private let registrations = ReadMostly<[String: Registration]>([:])
+    private let processLogger: ReadMostly<Logger>
     let readiness = Readiness()
 
     /// - Parameter logger: the process log (standard output by default); failed invocations are
     ///   written there in full.
     public init(logger: Logger = Logger(label: "linktome")) {
-        processLogger = Mutex(logger)
+        processLogger = ReadMostly(logger)
     }
 
     /// Registers `entrypoint` under `name`, replacing any entrypoint of the same name (ignoring case).
     public func register(_ name: String, _ entrypoint: any FunctionEntrypoint) {
-        registrations.withLock { $0[name.lowercased()] = Registration(name: name, entrypoint: entrypoint) }
+        registrations.write { $0[name.lowercased()] = Registration(name: name, entrypoint: entrypoint) }
     }
 
     /// Registers a closure under `name`.
@@ -40,19 +40,19 @@ public final class FunctionsApp: Sendable {
 
     /// The registered function names, sorted.
     public var functionNames: [String] {
-        registrations.withLock { $0.values.map(\.name) }.sorted()
+        registrations.read { $0.values.map(\.name) }.sorted()
     }
 
     var logger: Logger {
-        get { processLogger.withLock { $0 } }
-        set { processLogger.withLock { $0 = newValue } }
+        get { processLogger.read { $0 } }
+        set { processLogger.write { $0 = newValue } }
     }
 
     /// Answers one request from the host (or from anything else that speaks HTTP to the handler).
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let name = FunctionsApp.functionName(inPath: request.path)
         guard !name.isEmpty else { return root(request) }
-        guard let registration = registrations.withLock({ $0[name.lowercased()] }) else {
+        guard let registration = registrations.read({ $0[name.lowercased()] }) else {
             logger.warning("unknown function", metadata: ["function.name": name, "http.method": request.method])
             return failure(.unknownFunction(name))
         }
@@ -163,9 +163,12 @@ final class Readiness: Sendable {
     }
 
     private let state = Mutex(State.ready)
+    /// Lets ready invocations skip the lock.
+    private let isReady = Atomic<Bool>(true)
 
     func beginPreparing() {
         state.withLock { $0 = .preparing([]) }
+        isReady.store(false, ordering: .releasing)
     }
 
     /// Releases waiting invocations; `failure` makes them (and later ones) answer 503.
@@ -175,11 +178,13 @@ final class Readiness: Sendable {
             state = failure.map(State.failed) ?? .ready
             return waiters
         }
+        if failure == nil { isReady.store(true, ordering: .releasing) }
         for waiter in waiters { waiter.resume(returning: failure) }
     }
 
     /// Returns `nil` once ready, or why start-up failed.
     func wait() async -> String? {
+        if isReady.load(ordering: .acquiring) { return nil }
         let immediate = state.withLock { state -> String?? in
             switch state {
             case .ready: return .some(nil)

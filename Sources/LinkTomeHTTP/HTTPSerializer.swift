@@ -9,7 +9,7 @@ enum HTTPSerializer {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128 + response.headers.fields.count * 40)
         append("HTTP/1.1 \(response.status) \(reasonPhrase(response.status))\r\n", to: &bytes)
-        appendFields(response.headers, to: &bytes)
+        appendFields(response.headers, keepConnection: false, to: &bytes)
         if let bodyLength {
             append("Content-Length: \(bodyLength)\r\n", to: &bytes)
         }
@@ -34,7 +34,7 @@ enum HTTPSerializer {
         if let userAgent, !request.headers.contains("User-Agent") {
             append("User-Agent: \(userAgent)\r\n", to: &bytes)
         }
-        appendFields(request.headers, to: &bytes)
+        appendFields(request.headers, keepConnection: true, to: &bytes)
         if !request.body.isEmpty || ["POST", "PUT", "PATCH", "MERGE"].contains(request.method) {
             append("Content-Length: \(request.body.count)\r\n", to: &bytes)
         }
@@ -42,13 +42,13 @@ enum HTTPSerializer {
         return bytes
     }
 
-    /// Appends every field except the framing ones; CR and LF in values become spaces so that a value
-    /// can never start a new field.
-    private static func appendFields(_ headers: HTTPHeaders, to bytes: inout [UInt8]) {
+    /// Appends every field except the framing ones (and `Connection` unless `keepConnection`); CR and
+    /// LF in values become spaces so that a value can never start a new field.
+    private static func appendFields(_ headers: HTTPHeaders, keepConnection: Bool, to bytes: inout [UInt8]) {
         for field in headers.fields {
             if HTTPHeaders.namesEqual(field.name, "Content-Length")
                 || HTTPHeaders.namesEqual(field.name, "Transfer-Encoding")
-                || HTTPHeaders.namesEqual(field.name, "Connection")
+                || (!keepConnection && HTTPHeaders.namesEqual(field.name, "Connection"))
             {
                 continue
             }

@@ -9,6 +9,9 @@ import Testing
 /// What the test entrypoints saw, for assertions after the HTTP exchange.
 private final class Seen: Sendable {
     let invocations = Mutex<[Invocation]>([])
+    /// Holds invocations whose input is "held" until opened.
+    let release = Latch()
+    let heldStarted = Latch()
 
     func record(_ invocation: Invocation) {
         invocations.withLock { $0.append(invocation) }
@@ -32,8 +35,9 @@ private func withApp(
     }
     app.register("LinkTomeActivity") { invocation in
         seen.record(invocation)
-        if invocation.decodedInput("Item", times: 2) == .string("slow") {
-            try await Task.sleep(for: .milliseconds(400))
+        if invocation.decodedInput("Item", times: 2) == .string("held") {
+            seen.heldStarted.open()
+            await seen.release.wait()
         }
         return InvocationResult(returnValue: invocation.decodedInput("Item", times: 2) ?? .null)
     }
@@ -198,19 +202,41 @@ struct FunctionsAppTests {
 
     @Test("GET / answers at once while an invocation is running")
     func probeDuringInvocation() async throws {
-        try await withApp { port, _ in
-            let started = ContinuousClock.now
-            async let slow = onThread {
-                try HandlerClient(port: port).invoke("/LinkTomeActivity", HostPayloads.activity("slow"))
+        try await withApp { port, seen in
+            async let held = onThread {
+                try HandlerClient(port: port).invoke("/LinkTomeActivity", HostPayloads.activity("held"))
             }
-            try await Task.sleep(for: .milliseconds(50))
+            await seen.heldStarted.wait()
             let probe = try await onThread { try HandlerClient(port: port).send("GET", "/") }
-            let probeTime = ContinuousClock.now - started
+            seen.release.open()
 
             #expect(probe?.status == 200)
             #expect(probe?.body.isEmpty == false)
-            #expect(probeTime < .milliseconds(350))
-            #expect(try await slow?.status == 200)
+            #expect(try await held?.status == 200)
+        }
+    }
+
+    @Test("malformed envelopes get 400s on a connection that keeps serving")
+    func malformedOverHTTP() async throws {
+        // A body as it travels on the wire, with the host's quoting written out by hand.
+        let wire = #"{"Data":{"Item":"\"\\\"Osaka\\\"\""},"Metadata":{"instanceId":"\"4c3b2a19\"","sys":{}}}"#
+
+        try await withApp { port, seen in
+            let statuses = try await onThread { () -> [HTTPResponse?] in
+                let client = try HandlerClient(port: port)
+                return [
+                    try client.send("POST", "/LinkTomeActivity", body: Array(#"["not","an","object"]"#.utf8)),
+                    try client.send("POST", "/LinkTomeActivity", body: Array(#"{"Metadata":{}}"#.utf8), chunked: false),
+                    try client.send("POST", "/NoSuchFunction", body: Array("{}".utf8)),
+                    try client.send("POST", "/LinkTomeActivity", body: Array(wire.utf8)),
+                ]
+            }
+
+            #expect(statuses.map { $0?.status } == [400, 400, 404, 200])
+            #expect(statuses[0]?.json["Error"]?["Message"]?.stringValue?.contains("found an array") == true)
+            #expect(statuses[1]?.json["Error"]?["Message"]?.stringValue?.contains("'Data'") == true)
+            #expect(statuses[3]?.json["ReturnValue"] == "Osaka")
+            #expect(seen.last?.decodedMetadata("instanceId") == "4c3b2a19")
         }
     }
 }

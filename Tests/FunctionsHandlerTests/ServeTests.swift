@@ -6,30 +6,6 @@ import Testing
 
 @testable import FunctionsHandler
 
-/// A one-shot latch that async code can wait on.
-private final class Latch: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let isOpen = state.withLock { state -> Bool in
-                if !state.open { state.waiters.append(continuation) }
-                return state.open
-            }
-            if isOpen { continuation.resume() }
-        }
-    }
-}
-
 /// Waits until `sink` holds a `listening` record and returns its port.
 private func listeningPort(_ sink: CollectingSink) async throws -> Int {
     for _ in 0..<500 {
@@ -61,11 +37,15 @@ struct ServeTests {
     func lifecycle() async throws {
         let sink = CollectingSink()
         let logger = Logger(label: "test", level: .info, sink: sink)
+        let heldStarted = Latch()
+        let release = Latch()
         let app = FunctionsApp()
-        app.register("Slow") { _ in
-            try await Task.sleep(for: .milliseconds(300))
+        app.register("Held") { _ in
+            heldStarted.open()
+            await release.wait()
             return InvocationResult(returnValue: "finished")
         }
+        app.register("Quick") { _ in InvocationResult(returnValue: "quick") }
         let startupDone = Latch()
         let serving = Task {
             try await app.serve(
@@ -78,22 +58,25 @@ struct ServeTests {
         let port = try await listeningPort(sink)
         let envelope: JSONValue = ["Data": [:], "Metadata": [:]]
 
-        // Start-up work is still running: the probe is answered, the invocation waits for it.
+        // Start-up work is still running: the probe is answered, an invocation waits for it.
         let probe = try await onThread { try HandlerClient(port: port).send("GET", "/") }
-        async let first = onThread { try HandlerClient(port: port).invoke("/Slow", envelope) }
-        try await Task.sleep(for: .milliseconds(100))
+        async let first = onThread { try HandlerClient(port: port).invoke("/Quick", envelope) }
         startupDone.open()
         let firstResponse = try await first
 
         // A signal while an invocation is in flight: it finishes, then serve returns.
-        async let inFlight = onThread { try HandlerClient(port: port).invoke("/Slow", envelope) }
-        try await Task.sleep(for: .milliseconds(100))
+        async let inFlight = onThread { try HandlerClient(port: port).invoke("/Held", envelope) }
+        await heldStarted.wait()
         kill(getpid(), SIGUSR2)
+        while !sink.collected.contains(where: { $0.message == "stopping" }) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        release.open()
         try await serving.value
         let lastResponse = try await inFlight
 
         #expect(probe?.status == 200)
-        #expect(firstResponse?.json["ReturnValue"] == "finished")
+        #expect(firstResponse?.json["ReturnValue"] == "quick")
         #expect(lastResponse?.json["ReturnValue"] == "finished")
         #expect(lastResponse?.headers["Connection"] == "close")
         #expect(sink.collected.map(\.message).suffix(2) == ["stopping", "stopped"])

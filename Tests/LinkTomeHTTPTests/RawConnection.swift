@@ -46,6 +46,12 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// Whether the server has sent anything (or closed) that has not been read yet.
+    func hasDataWaiting() -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
+    }
+
     /// Whether the server has closed the connection (reads return end of input).
     func isClosedByServer() -> Bool {
         var byte: UInt8 = 0
