@@ -26,10 +26,10 @@ public enum LinkTomeCommandLine {
             print(usage)
             return 0
         },
-        ServeCommand.subcommand,
         Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
             CronCommand.run($0)
         },
+        ServeCommand.subcommand,
         DurableCommand.subcommand,
         DevCommand.subcommand,
     ]

@@ -135,6 +135,20 @@ struct ActivityAndEntryTests {
         #expect(try OrchestratorResponse(protobuf: FixtureBytes.base64(fromQuoted)).actions.count == 1)
     }
 
+    @Test("a missing or malformed trigger value still gets a valid FAILED response")
+    func unreadableTrigger() async throws {
+        for data: [String: JSONValue] in [[:], ["Context": 42], ["Context": .string("\"unterminated")]] {
+            let answer = try await OrchestrationEngine.run(
+                data: data,
+                binding: "Context",
+                registry: SampleOrchestrators.registry
+            )
+
+            let response = try OrchestratorResponse(protobuf: FixtureBytes.base64(answer))
+            #expect(response.completion?.failureDetails?.errorType == "InvalidOrchestratorRequest")
+        }
+    }
+
     @Test("the legacy JSON protocol is refused with a message naming FUNCTIONS_WORKER_RUNTIME")
     func legacyProtocol() async throws {
         let legacy = JSONValue.string(#"{"history":[],"input":null,"instanceId":"i","isReplaying":false}"#).jsonText
@@ -157,5 +171,21 @@ struct ActivityAndEntryTests {
         #expect(
             OrchestrationEngine.workerRuntimeProblem(settings: Settings(["FUNCTIONS_WORKER_RUNTIME": "Custom"])) == nil
         )
+    }
+}
+
+@Suite("JSON text of scheduled inputs")
+struct InputTextTests {
+    @Test("the fast path writes the same text as the JSON writer")
+    func sameAsWriter() {
+        let values: [JSONValue] = [
+            1, -42, true, false, "plain", "with \"quote\"", "back\\slash", "tab\there", "é東京", "", 1.5, [1, "a"],
+            ["k": nil],
+        ]
+
+        for value in values {
+            #expect(value.nullableJSONText == value.jsonText, "\(value)")
+        }
+        #expect(JSONValue.null.nullableJSONText == nil)
     }
 }

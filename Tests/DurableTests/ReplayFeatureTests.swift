@@ -160,14 +160,14 @@ struct ReplayFeatureTests {
         _ = try await hub.start("Looper")
 
         let response = try await hub.episode(
-            [Events.eventRaised("Later", "7"), Events.timerFired(0, nil)],
+            [Events.eventRaised("Later", "7"), Events.timerFired(0, nil), Events.eventRaised("Last", "8")],
             at: Events.start.plus(2)
         )
 
         let completion = try #require(response.completion)
         #expect(completion.orchestrationStatus == .continuedAsNew)
         #expect(completion.result == "{\"round\":2}")
-        #expect(completion.carryoverEvents.map(\.raisedName) == ["Later"])
+        #expect(completion.carryoverEvents.map(\.raisedName) == ["Later", "Last"])
     }
 
     @Test("sub-orchestrations get deterministic instance ids and report their failures")

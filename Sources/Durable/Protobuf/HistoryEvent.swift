@@ -33,7 +33,7 @@ public struct HistoryEvent: Sendable, Hashable {
         case timerFired(TimerFiredEvent)  // 13
         case orchestratorStarted  // 14
         case orchestratorCompleted  // 15
-        case eventSent(EventSentEvent)  // 16
+        indirect case eventSent(EventSentEvent)  // 16
         case eventRaised(EventRaisedEvent)  // 17
         case genericEvent(GenericEvent)  // 18
         indirect case historyState(HistoryStateEvent)  // 19

@@ -215,7 +215,20 @@ extension OrchestratorRequest: ProtoMessage {
     /// - Throws: ``DurableError/malformedProtobuf(message:offset:)`` naming the message, field
     ///   and byte offset where the bytes stopped making sense.
     public init(protobuf bytes: [UInt8]) throws(DurableError) {
-        try self.init(decoding: bytes)
+        self = try ProtoReader.read(bytes, messageName: Self.protoName) { (reader) throws(DurableError) in
+            // Sizing the event lists first saves regrowing them, which matters for long histories.
+            var counter = reader
+            var counts = (past: 0, new: 0)
+            while let field = try counter.nextField() {
+                if field.number == 3 { counts.past += 1 } else if field.number == 4 { counts.new += 1 }
+                try counter.skip(field)
+            }
+            var request = OrchestratorRequest()
+            request.pastEvents.reserveCapacity(counts.past)
+            request.newEvents.reserveCapacity(counts.new)
+            while let field = try reader.nextField() { try request.decodeField(field, from: &reader) }
+            return request
+        }
     }
 
     /// The wire bytes of this request (used by tests and the development host).

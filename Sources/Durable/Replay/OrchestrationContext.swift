@@ -43,7 +43,7 @@ public final class OrchestrationContext {
     public var rawInput: String? { replay.started?.input }
 
     /// The parsed input; `.null` for no input.
-    public var input: JSONValue { JSONValue(historyText: rawInput) }
+    public private(set) lazy var input: JSONValue = JSONValue(historyText: rawInput)
 
     /// Whether the code is re-running past events (use it to avoid repeating side effects like logs).
     public var isReplaying: Bool { replay.isReplaying }

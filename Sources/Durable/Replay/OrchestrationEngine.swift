@@ -33,10 +33,11 @@ public enum OrchestrationEngine {
     /// base64 response for `ReturnValue`.
     ///
     /// The trigger value is the base64 text JSON-quoted once more by the host; it is decoded once
-    /// (a bare base64 string is accepted too).
-    /// - Throws: ``DurableError/legacyProtocol(workerRuntime:)`` when the value is the legacy JSON
-    ///   protocol's payload, which means `FUNCTIONS_WORKER_RUNTIME` is not `custom`. No protobuf
-    ///   answer can help then; the caller should log the message and fail the invocation.
+    /// (a bare base64 string is accepted too). A missing or unreadable value still gets a valid
+    /// FAILED response, like unreadable bytes.
+    /// - Throws: ``DurableError/legacyProtocol(workerRuntime:)`` only, when the value is the legacy
+    ///   JSON protocol's payload, which means `FUNCTIONS_WORKER_RUNTIME` is not `custom`. No
+    ///   protobuf answer can help then; the caller should log the message and fail the invocation.
     public static func run(
         data: [String: JSONValue],
         binding: String,
@@ -45,7 +46,14 @@ public enum OrchestrationEngine {
         logger: Logger = .silent
     ) async throws(DurableError) -> String {
         let value = JSONValue.object(data).member(caseInsensitive: binding)
-        let base64 = try requestText(value, settings: settings)
+        let base64: String
+        do {
+            base64 = try requestText(value, settings: settings)
+        } catch {
+            if case .legacyProtocol = error { throw error }
+            logger.error("orchestration trigger value is unreadable", metadata: ["error": error.description])
+            return unreadableRequest(error).protobufBytes.base64
+        }
         return await run(requestBase64: base64, registry: registry, logger: logger)
     }
 

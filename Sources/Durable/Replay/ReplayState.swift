@@ -12,7 +12,9 @@ final class ReplayState {
     /// A decided end of the orchestration, sent as a `completeOrchestration` action.
     enum Completion {
         case completed(output: JSONValue)
-        case continuedAsNew(input: JSONValue, carryover: [HistoryEvent])
+        /// `preserveEvents`: carry over external events nobody waited for, including those applied
+        /// after the orchestrator returned.
+        case continuedAsNew(input: JSONValue, preserveEvents: Bool)
         case failed(TaskFailureDetails)
         case terminated(reason: String?)
         /// History contradicts the code; scheduled actions are dropped.
@@ -181,8 +183,7 @@ final class ReplayState {
     func functionReturned(_ output: JSONValue) {
         guard acceptsActions else { return }
         if let next = continueAsNew {
-            let carried = next.preserveEvents ? bufferedEvents : []
-            finish(.continuedAsNew(input: next.input, carryover: carried))
+            finish(.continuedAsNew(input: next.input, preserveEvents: next.preserveEvents))
         } else {
             finish(.completed(output: output))
         }
@@ -206,7 +207,8 @@ final class ReplayState {
             actions = sortedPendingActions()
         }
         if let completion {
-            actions.append(OrchestratorAction(id: completionId, kind: .completeOrchestration(Self.action(completion))))
+            let action = Self.action(completion, buffered: bufferedEvents)
+            actions.append(OrchestratorAction(id: completionId, kind: .completeOrchestration(action)))
         }
         return OrchestratorResponse(instanceId: instanceId, actions: actions, customStatus: customStatus)
     }
@@ -215,15 +217,15 @@ final class ReplayState {
         pendingActions.enumerated().compactMap { id, kind in kind.map { OrchestratorAction(id: Int32(id), kind: $0) } }
     }
 
-    private static func action(_ completion: Completion) -> CompleteOrchestrationAction {
+    private static func action(_ completion: Completion, buffered: [HistoryEvent]) -> CompleteOrchestrationAction {
         switch completion {
         case .completed(let output):
             return CompleteOrchestrationAction(orchestrationStatus: .completed, result: output.nullableJSONText)
-        case .continuedAsNew(let input, let carryover):
+        case .continuedAsNew(let input, let preserveEvents):
             return CompleteOrchestrationAction(
                 orchestrationStatus: .continuedAsNew,
                 result: input.jsonText,
-                carryoverEvents: carryover
+                carryoverEvents: preserveEvents ? buffered : []
             )
         case .failed(let details), .nonDeterministic(let details):
             return CompleteOrchestrationAction(
@@ -260,7 +262,14 @@ final class ReplayFlag: Sendable {
 extension JSONValue {
     /// The JSON text, or nil for `null` (an unset protobuf wrapper means null).
     var nullableJSONText: String? {
-        self == .null ? nil : jsonText
+        switch self {
+        case .null: return nil
+        case .integer(let value): return String(value)
+        case .bool(let value): return value ? "true" : "false"
+        case .string(let text) where text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }):
+            return "\"" + text + "\""
+        default: return jsonText
+        }
     }
 
     /// Parses JSON text from history; absent means null, and text that is not JSON is kept as a string.

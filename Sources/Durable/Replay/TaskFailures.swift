@@ -86,6 +86,11 @@ public struct ExternalEventTimedOut: Error, Sendable, CustomStringConvertible {
     public var name: String
     public var timeout: Double
 
+    public init(name: String, timeout: Double) {
+        self.name = name
+        self.timeout = timeout
+    }
+
     public var description: String {
         "no external event '\(name)' arrived within \(timeout) seconds"
     }
