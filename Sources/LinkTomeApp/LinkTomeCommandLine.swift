@@ -31,6 +31,7 @@ public enum LinkTomeCommandLine {
         },
         ServeCommand.subcommand,
         DurableCommand.subcommand,
+        TableCommand.subcommand,
         DevCommand.subcommand,
     ]
 

@@ -122,3 +122,55 @@ enum EntityJSON {
         }
     }
 }
+
+extension TableEntity {
+    /// The entity as the service's `odata=minimalmetadata` JSON: `odata.etag`, `PartitionKey`,
+    /// `RowKey`, `Timestamp`, and each property with an `@odata.type` annotation where JSON cannot
+    /// carry the type (Int64 as a string, DateTime with 7 fraction digits, Guid, Binary in base64, Double).
+    public var jsonBytes: [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        if let etag {
+            bytes.append(contentsOf: "\"odata.etag\":".utf8)
+            JSONValue.writeString(etag, into: &bytes)
+            bytes.append(UInt8(ascii: ","))
+        }
+        bytes.append(contentsOf: "\"PartitionKey\":".utf8)
+        JSONValue.writeString(partitionKey, into: &bytes)
+        bytes.append(contentsOf: ",\"RowKey\":".utf8)
+        JSONValue.writeString(rowKey, into: &bytes)
+        if let timestamp {
+            bytes.append(contentsOf: ",\"Timestamp\":".utf8)
+            JSONValue.writeString(timestamp.iso8601(fractionDigits: 7), into: &bytes)
+            bytes.append(contentsOf: ",\"Timestamp@odata.type\":\"Edm.DateTime\"".utf8)
+        }
+        EntityJSON.writeProperties(properties, into: &bytes, first: false)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// Reads an entity from the JSON ``jsonBytes`` writes (or the service returns).
+    public init(json: [UInt8]) throws(TableStorageError) {
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(json)
+        } catch {
+            throw TableStorageError(.validation, code: "InvalidJSON", message: "entity JSON is invalid: \(error)")
+        }
+        guard let object = parsed.objectValue, let partitionKey = object["PartitionKey"]?.stringValue,
+            let rowKey = object["RowKey"]?.stringValue
+        else {
+            throw TableStorageError(
+                .validation,
+                code: "InvalidEntity",
+                message: "entity JSON needs PartitionKey and RowKey strings"
+            )
+        }
+        self.init(
+            partitionKey: partitionKey,
+            rowKey: rowKey,
+            properties: try EntityJSON.decodeProperties(object),
+            etag: object["odata.etag"]?.stringValue,
+            timestamp: object["Timestamp"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
+        )
+    }
+}

@@ -130,11 +130,11 @@ public enum TableStoreFactory {
         case .azure(let connection, _):
             return try AzureTableStore(
                 connection: connection,
-                transport: transport ?? defaultTransport(),
+                transport: transport ?? HTTPClient(settings: settings),
                 logger: logger
             )
         case .azureIdentity(let identity, _):
-            let http = try transport ?? defaultTransport()
+            let http = try transport ?? HTTPClient(settings: settings)
             let tokens = try ManagedIdentityTokenProvider(
                 settings: settings,
                 clientId: identity.clientId,

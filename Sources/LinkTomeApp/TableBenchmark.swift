@@ -1,0 +1,113 @@
+import Foundation
+import LinkTomeCore
+import TableStorage
+
+/// `linktome table bench`: SQLite batch-upsert throughput and the memory of a long streamed query.
+enum TableBenchmark {
+    static func run(_ arguments: [String]) async -> Int32 {
+        var rows = 200_000
+        var streamRows = 1_000_000
+        var path: String?
+        var index = 0
+        while index < arguments.count {
+            let next = index + 1 < arguments.count ? arguments[index + 1] : nil
+            switch (arguments[index], next) {
+            case ("--rows", let value?) where Int(value).map({ $0 > 0 }) == true: rows = Int(value)!
+            case ("--stream-rows", let value?) where Int(value).map({ $0 > 0 }) == true: streamRows = Int(value)!
+            case ("--path", let value?): path = value
+            default:
+                FileHandle.standardError.write(Data("linktome table bench: bad argument '\(arguments[index])'\n".utf8))
+                return 2
+            }
+            index += 2
+        }
+        do {
+            try await measure(rows: rows, streamRows: streamRows, path: path)
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("linktome table bench: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    private static func measure(rows: Int, streamRows: Int, path: String?) async throws {
+        let file = path ?? NSTemporaryDirectory() + "linktome-bench-\(getpid()).sqlite"
+        defer {
+            if path == nil {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+            }
+        }
+        let store = try SQLiteTableStore(path: file)
+        print("SQLite \(file)")
+
+        try await store.createTableIfNotExists("Upserts")
+        let upsertSeconds = try await upsert(rows, into: "Upserts", store)
+        print(
+            "upsert: \(rows) rows in batches of 100 in \(format(upsertSeconds)) s = "
+                + "\(Int(Double(rows) / upsertSeconds)) rows/s"
+        )
+
+        try await store.createTableIfNotExists("Stream")
+        let fillSeconds = try await upsert(streamRows, into: "Stream", store)
+        print("stream: wrote \(streamRows) rows in \(format(fillSeconds)) s; peak RSS so far \(peakRSS()) MB")
+        resetPeakRSS()
+        let started = Date()
+        var count = 0
+        var checksum = 0
+        for try await entity in store.query("Stream").entities {
+            count += 1
+            checksum &+= entity["N"]?.intValue ?? 0
+        }
+        let streamSeconds = Date().timeIntervalSince(started)
+        print(
+            "stream: read \(count) rows in \(format(streamSeconds)) s = \(Int(Double(count) / streamSeconds)) rows/s; "
+                + "peak RSS while streaming \(peakRSS()) MB (checksum \(checksum))"
+        )
+    }
+
+    /// Upserts `count` small entities in batches of 100 (partitions of 1,000 rows); returns seconds.
+    private static func upsert(_ count: Int, into table: String, _ store: SQLiteTableStore) async throws -> Double {
+        let started = Date()
+        var next = 0
+        while next < count {
+            let size = min(100, count - next)
+            let operations = (next..<(next + size)).map { TableBatchOperation.upsert(entity($0), mode: .replace) }
+            try await store.submitBatch(operations, in: table)
+            next += size
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    /// A small entity with five typed properties, 1,000 to a partition.
+    private static func entity(_ number: Int) -> TableEntity {
+        var properties: [String: TableValue] = [:]
+        properties["N"] = .int64(Int64(number))
+        properties["Name"] = .string("user-\(number)")
+        properties["Active"] = .bool(number % 2 == 0)
+        properties["Score"] = .double(Double(number) / 7)
+        properties["Seen"] = .dateTime(Timestamp(seconds: 1_700_000_000 + Int64(number)))
+        return TableEntity(
+            partitionKey: "p\(number / 1_000)",
+            rowKey: String(format: "r%09d", number),
+            properties: properties
+        )
+    }
+
+    /// The process's peak resident set size (VmHWM) in MB.
+    static func peakRSS() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return -1 }
+        return kilobytes / 1_024
+    }
+
+    /// Resets VmHWM to the current RSS (Linux: write 5 to /proc/self/clear_refs).
+    private static func resetPeakRSS() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        String(format: "%.2f", seconds)
+    }
+}
