@@ -29,8 +29,10 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
             CronCommand.run($0)
         },
-        ServeCommand.subcommand,
         DurableCommand.subcommand,
+        ServeCommand.subcommand,
+        DoctorCommand.subcommand,
+        TimersCommand.subcommand,
         TableCommand.subcommand,
         DevCommand.subcommand,
     ]
