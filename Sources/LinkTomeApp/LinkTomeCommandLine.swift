@@ -25,7 +25,10 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "help", summary: "show this text") { _ in
             print(usage)
             return 0
-        }
+        },
+        Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
+            CronCommand.run($0)
+        },
     ]
 
     static var usage: String {

@@ -1,1 +1,0 @@
-// The Cron module; its types are added by the files beside this one.

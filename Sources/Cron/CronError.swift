@@ -1,0 +1,89 @@
+/// Why a cron expression or a schedule time zone cannot be used.
+///
+/// Messages are written for logs and for the command line: they name the field and quote the
+/// offending token, and say what NCRONTAB accepts instead where a common mistake is likely.
+public enum CronError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The expression does not split (on spaces) into 5 or 6 fields.
+    case fieldCount(expression: String, found: Int)
+    /// A macro such as `@daily`, which NCRONTAB does not know.
+    case macro(expression: String)
+    /// One element of a field is malformed or out of range.
+    case invalidField(field: CronField, token: String, problem: Problem)
+    /// A time-zone setting names no known zone.
+    case unknownTimeZone(source: String, identifier: String)
+
+    /// What is wrong with a field element.
+    public enum Problem: Sendable, Hashable {
+        /// An empty list element (`1,,2`), range end (`5-`) or step (`*/`).
+        case empty
+        /// Text that is neither a number nor (for month and day-of-week) a known name.
+        case notAValue(String)
+        /// A number too large for a 32-bit integer, which .NET's `int.Parse` rejects.
+        case overflow(String)
+        /// A value below the field's minimum.
+        case belowMinimum(Int)
+        /// A value above the field's maximum.
+        case aboveMaximum(Int)
+        /// A step (after `/`) that is not an integer.
+        case badStep(String)
+        /// A Quartz or Vixie extension that NCRONTAB does not support (`?`, `L`, `W`, `#`, `H`).
+        case unsupported(String)
+    }
+
+    public var description: String {
+        switch self {
+        case .fieldCount(let expression, let found):
+            return Self.fieldCountMessage(expression, found)
+        case .macro(let expression):
+            return "invalid cron expression '\(expression)': macros such as @daily are not supported; "
+                + "write the six fields, e.g. '0 0 0 * * *'"
+        case .invalidField(let field, let token, let problem):
+            return "invalid \(field) field '\(token)': " + problem.message(field)
+        case .unknownTimeZone(let source, let identifier):
+            return "unknown time zone '\(identifier)' in \(source): use an IANA zone id such as "
+                + "'America/New_York', 'Europe/Berlin' or 'UTC'"
+        }
+    }
+
+    private static func fieldCountMessage(_ expression: String, _ found: Int) -> String {
+        var text = "invalid cron expression '\(expression)': expected 6 space-separated fields "
+        text += "(second minute hour day month day-of-week) or 5 (minute hour day month day-of-week), found \(found)"
+        if expression.contains("\t") {
+            text += "; tabs do not separate fields, use spaces"
+        } else if found == 7 {
+            text += "; a year field is not supported"
+        } else if found == 1 && expression.contains(":") {
+            text += "; a TimeSpan schedule such as 00:05:00 is not a cron expression"
+        }
+        return text
+    }
+}
+
+extension CronError.Problem {
+    func message(_ field: CronField) -> String {
+        let range = "\(field.minimum)-\(field.maximum)"
+        switch self {
+        case .empty:
+            return "a list element, range end or step is empty"
+        case .notAValue(let text):
+            if field.names.isEmpty {
+                return "'\(text)' is not a number in \(range)"
+            }
+            return "'\(text)' is neither a number in \(range) nor a prefix of an English \(field) name"
+        case .overflow(let text):
+            return "'\(text)' is too large"
+        case .belowMinimum(let value):
+            return "\(value) is below the minimum \(field.minimum) (range \(range))"
+        case .aboveMaximum(let value):
+            if field == .dayOfWeek && value == 7 {
+                return "7 is above the maximum 6; NCRONTAB has no 7 for Sunday, use 0"
+            }
+            return "\(value) is above the maximum \(field.maximum) (range \(range))"
+        case .badStep(let text):
+            return "step '\(text)' is not an integer"
+        case .unsupported(let text):
+            return "'\(text)' is not supported by NCRONTAB (it has no ?, L, W, # or H); "
+                + "use numbers, names, ranges, lists and steps"
+        }
+    }
+}
