@@ -1,0 +1,126 @@
+import Cron
+import Foundation
+import LinkTomeCore
+
+/// Something wrong with the catalogue: the file, or one entry. A `skipped` entry does not run;
+/// a `warning` is worth fixing but the timer runs.
+public struct CatalogueProblem: Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Hashable {
+        /// The entry (or, without a position, the whole file) is not used.
+        case skipped
+        /// The entry runs; something in it is ignored or suspicious.
+        case warning
+    }
+
+    public var severity: Severity
+    /// The 1-based entry number in the file; `nil` for a problem with the whole file.
+    public var position: Int?
+    /// The entry's `Id`, when it has one.
+    public var id: String?
+    /// The entry's `Command`, when it has one.
+    public var command: String?
+    /// What is wrong, written for a log line.
+    public var message: String
+
+    public init(severity: Severity, position: Int?, id: String?, command: String?, message: String) {
+        self.severity = severity
+        self.position = position
+        self.id = id
+        self.command = command
+        self.message = message
+    }
+
+    public var description: String {
+        var text = position.map { "entry #\($0)" } ?? "catalogue"
+        if let id { text += " Id \(id)" }
+        if let command { text += " (\(command))" }
+        return text + (severity == .skipped ? " skipped: " : " warning: ") + message
+    }
+}
+
+/// The timer catalogue: the valid timers in run order, and what was wrong with the rest.
+///
+/// Loading never throws: an unreadable file gives no timers and one problem; a bad entry is
+/// reported and left out while the others load. Checks: `Id`, `Command` and `Cron` present and
+/// strings; `Id` unique (ignoring case; the first entry keeps it); the cron parses and fires on some
+/// date; the command is registered and accepts the entry's `Parameters`; optional keys have their types.
+public struct TimerCatalogue: Sendable {
+    /// The valid timers, lowest `Priority` first, then in file order.
+    public var timers: [TimerDefinition]
+    /// Everything reported while loading, in file order.
+    public var problems: [CatalogueProblem]
+    /// Every `Id` written in the file, valid entry or not: status rows with these keys are kept.
+    public var declaredIds: Set<String>
+    /// Where the catalogue came from (a path), for messages.
+    public var source: String
+
+    public init(
+        timers: [TimerDefinition],
+        problems: [CatalogueProblem] = [],
+        declaredIds: Set<String>? = nil,
+        source: String = "catalogue"
+    ) {
+        self.timers = timers.sorted { $0.runsBefore($1) }
+        self.problems = problems
+        self.declaredIds = declaredIds ?? Set(timers.map(\.id))
+        self.source = source
+    }
+
+    /// The default file name, looked up in the app's directory.
+    public static let fileName = "LinkTomeTimers.json"
+    /// Setting that names another catalogue file.
+    public static let pathSetting = "LINKTOME_TIMERS_FILE"
+
+    /// Loads the catalogue at `path`.
+    public static func load(path: String, registry: TimerRegistry) -> TimerCatalogue {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "the file cannot be read" : "no such file"
+            return failed(source: path, reason: reason)
+        }
+        return TimerCatalogue(parsing: [UInt8](data), source: path, registry: registry)
+    }
+
+    /// The catalogue path the settings choose: `LINKTOME_TIMERS_FILE`, else `LinkTomeTimers.json`
+    /// in `directory` (relative setting values are under `directory` too).
+    public static func path(settings: Settings, directory: String) -> String {
+        let name = settings[pathSetting] ?? fileName
+        if name.hasPrefix("/") { return name }
+        return directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// Parses catalogue JSON.
+    public init(parsing bytes: [UInt8], source: String = "catalogue", registry: TimerRegistry) {
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(bytes)
+        } catch {
+            self = Self.failed(source: source, reason: error.description)
+            return
+        }
+        guard let entries = root.arrayValue else {
+            self = Self.failed(source: source, reason: "expected a JSON array of timers")
+            return
+        }
+
+        var reader = CatalogueEntryReader(registry: registry)
+        for (index, entry) in entries.enumerated() {
+            reader.read(entry, position: index + 1)
+        }
+        self.init(timers: reader.timers, problems: reader.problems, declaredIds: reader.declaredIds, source: source)
+    }
+
+    private static func failed(source: String, reason: String) -> TimerCatalogue {
+        let message = TimersError.catalogueUnreadable(source: source, reason: reason).description
+        let problem = CatalogueProblem(severity: .skipped, position: nil, id: nil, command: nil, message: message)
+        return TimerCatalogue(timers: [], problems: [problem], declaredIds: [], source: source)
+    }
+
+    /// The timer whose `Id` is `key`, else the first whose `Command` is `key` (both ignoring case).
+    public func timer(matching key: String) -> TimerDefinition? {
+        let lowered = key.lowercased()
+        return timers.first { $0.id.lowercased() == lowered } ?? timers.first { $0.command.lowercased() == lowered }
+    }
+
+    /// The problems that took a timer (or the file) out of service.
+    public var skipped: [CatalogueProblem] { problems.filter { $0.severity == .skipped } }
+}
