@@ -29,6 +29,9 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
             CronCommand.run($0)
         },
+        Subcommand(name: "analytics", summary: "measure the analytics aggregation: analytics bench [--events N]") {
+            await AnalyticsCommand.run($0)
+        },
     ]
 
     static var usage: String {
