@@ -77,17 +77,58 @@ final class GzipFileWriter {
     }
 }
 
-/// Reads gzip data (one or more members, any DEFLATE block types) and checks each member's trailer.
-enum GzipReader {
-    /// Decompresses `data`, handing out the output in chunks.
-    static func decompress(_ data: [UInt8], _ output: ([UInt8]) throws -> Void) throws {
-        var offset = 0
-        repeat {
-            offset = try member(data, at: offset, output)
-        } while offset + 1 < data.count && data[offset] == 0x1F && data[offset + 1] == 0x8B
+/// Reads gzip data (one or more members, any DEFLATE block types) chunk by chunk, and checks each
+/// member's trailer (CRC-32 and length).
+struct GzipReader {
+    private let data: [UInt8]
+    private var decoder: InflateDecoder?
+    private var offset = 0
+    private var crc = CRC32()
+    private var size = 0
+
+    init(_ data: [UInt8]) {
+        self.data = data
     }
 
-    private static func member(_ data: [UInt8], at start: Int, _ output: ([UInt8]) throws -> Void) throws -> Int {
+    /// Decompresses `data`, handing out the output in chunks.
+    static func decompress(_ data: [UInt8], _ output: ([UInt8]) throws -> Void) throws {
+        var reader = GzipReader(data)
+        while let chunk = try reader.next() { try output(chunk) }
+    }
+
+    /// The next chunk of output (about 1 MiB), or `nil` at the end of the last member.
+    mutating func next() throws -> [UInt8]? {
+        while true {
+            if decoder == nil {
+                guard offset == 0 || (offset + 1 < data.count && data[offset] == 0x1F && data[offset + 1] == 0x8B)
+                else {
+                    return nil
+                }
+                decoder = InflateDecoder(data, start: try Self.headerEnd(data, at: offset))
+                crc = CRC32()
+                size = 0
+            }
+            if let chunk = try decoder?.next() {
+                crc.update(chunk)
+                size += chunk.count
+                return chunk
+            }
+            offset = try checkTrailer(at: decoder?.byteOffset ?? data.count)
+            decoder = nil
+        }
+    }
+
+    private func checkTrailer(at end: Int) throws -> Int {
+        guard end + 8 <= data.count else { throw InflateDecoder.error("the gzip trailer is missing") }
+        let storedCRC = (0..<4).reduce(UInt32(0)) { $0 | UInt32(data[end + $1]) << UInt32(8 * $1) }
+        let storedSize = (0..<4).reduce(UInt32(0)) { $0 | UInt32(data[end + 4 + $1]) << UInt32(8 * $1) }
+        guard storedCRC == crc.value, storedSize == UInt32(truncatingIfNeeded: size) else {
+            throw BusinessJobsError(.invalidBackup, "the gzip checksum or length does not match the data")
+        }
+        return end + 8
+    }
+
+    private static func headerEnd(_ data: [UInt8], at start: Int) throws -> Int {
         guard data.count >= start + 18, data[start] == 0x1F, data[start + 1] == 0x8B, data[start + 2] == 8 else {
             throw BusinessJobsError(.invalidBackup, "not gzip data (bad magic or method)")
         }
@@ -103,22 +144,6 @@ enum GzipReader {
         }
         if flags & 2 != 0 { index += 2 }
         guard index < data.count else { throw InflateDecoder.error("the gzip header is cut off") }
-
-        var decoder = InflateDecoder(data, start: index)
-        var crc = CRC32()
-        var size = 0
-        try decoder.decode { chunk in
-            crc.update(chunk)
-            size += chunk.count
-            try output(chunk)
-        }
-        let end = decoder.byteOffset
-        guard end + 8 <= data.count else { throw InflateDecoder.error("the gzip trailer is missing") }
-        let storedCRC = (0..<4).reduce(UInt32(0)) { $0 | UInt32(data[end + $1]) << UInt32(8 * $1) }
-        let storedSize = (0..<4).reduce(UInt32(0)) { $0 | UInt32(data[end + 4 + $1]) << UInt32(8 * $1) }
-        guard storedCRC == crc.value, storedSize == UInt32(truncatingIfNeeded: size) else {
-            throw BusinessJobsError(.invalidBackup, "the gzip checksum or length does not match the data")
-        }
-        return end + 8
+        return index
     }
 }

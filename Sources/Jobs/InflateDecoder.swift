@@ -18,24 +18,47 @@ struct InflateDecoder {
     /// The byte offset just after the last block (the stream is byte-aligned there).
     var byteOffset: Int { index - bitCount / 8 }
 
+    private enum Block {
+        case none
+        case huffman(Huffman, Huffman)
+    }
+
+    private var block = Block.none
+    private var sawFinal = false
+    private var finished = false
+
     /// Decodes every block, handing out the output in chunks.
     mutating func decode(_ output: ([UInt8]) throws -> Void) throws {
-        var final = false
-        while !final {
-            final = try bits(1) == 1
+        while let chunk = try next() { try output(chunk) }
+    }
+
+    /// The next chunk of output (about 1 MiB), or `nil` after the last block.
+    mutating func next() throws -> [UInt8]? {
+        guard !finished else { return nil }
+        while window.count <= flushThreshold + 32_768 {
+            if case .huffman(let literals, let distances) = block {
+                if try huffmanSymbols(literals, distances) { block = .none }
+                continue
+            }
+            if sawFinal {
+                finished = true
+                bitCount -= bitCount % 8
+                defer { window = [] }
+                return window
+            }
+            sawFinal = try bits(1) == 1
             switch try bits(2) {
             case 0: try storedBlock()
-            case 1: try huffmanBlock(Self.fixedLiterals, Self.fixedDistances, output)
+            case 1: block = .huffman(Self.fixedLiterals, Self.fixedDistances)
             case 2:
                 let (literals, distances) = try dynamicTables()
-                try huffmanBlock(literals, distances, output)
+                block = .huffman(literals, distances)
             default: throw Self.error("reserved block type")
             }
-            try flushIfLarge(output)
         }
-        try output(window)
-        window = []
-        bitCount -= bitCount % 8
+        let chunk = Array(window[0..<(window.count - 32_768)])
+        window.removeFirst(window.count - 32_768)
+        return chunk
     }
 
     private mutating func bits(_ count: Int) throws -> Int {
@@ -65,28 +88,15 @@ struct InflateDecoder {
         index += length
     }
 
-    /// Hands out all but the last 32 KiB (which later matches may still copy from).
-    private mutating func flushIfLarge(_ output: ([UInt8]) throws -> Void) throws {
-        guard window.count > flushThreshold + 32_768 else { return }
-        try output(Array(window[0..<(window.count - 32_768)]))
-        window.removeFirst(window.count - 32_768)
-    }
-
-    private mutating func huffmanBlock(
-        _ literals: Huffman,
-        _ distances: Huffman,
-        _ output: ([UInt8]) throws -> Void
-    )
-        throws
-    {
-        while true {
-            try flushIfLarge(output)
+    /// Decodes symbols until the block ends (`true`) or the window holds enough to hand out (`false`).
+    private mutating func huffmanSymbols(_ literals: Huffman, _ distances: Huffman) throws -> Bool {
+        while window.count <= flushThreshold + 32_768 {
             let symbol = try decodeSymbol(literals)
             if symbol < 256 {
                 window.append(UInt8(symbol))
                 continue
             }
-            if symbol == 256 { return }
+            if symbol == 256 { return true }
             let code = symbol - 257
             guard code < DeflateEncoder.lengthBase.count else { throw Self.error("invalid length code") }
             let length = DeflateEncoder.lengthBase[code] + (try bits(DeflateEncoder.lengthExtra[code]))
@@ -98,6 +108,7 @@ struct InflateDecoder {
             let start = window.count - distance
             for offset in 0..<length { window.append(window[start + offset]) }
         }
+        return false
     }
 
     private mutating func dynamicTables() throws -> (Huffman, Huffman) {

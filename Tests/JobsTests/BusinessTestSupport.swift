@@ -20,9 +20,26 @@ func seededBusinessStore(now: Timestamp = businessNow) async throws -> SQLiteTab
     return store
 }
 
-/// Every row of every table, without ETags and timestamps.
+/// Every row of every table, without ETags and timestamps. Rows compare by each value's type and
+/// text, so a stored NaN equals itself.
 struct StoreSnapshot: Equatable {
     var tables: [String: [TableEntityKey: [String: TableValue]]]
+
+    static func == (lhs: StoreSnapshot, rhs: StoreSnapshot) -> Bool {
+        lhs.changedRows(to: rhs).isEmpty
+    }
+
+    static func same(_ lhs: [String: TableValue]?, _ rhs: [String: TableValue]?) -> Bool {
+        lhs?.mapValues(\.description) == rhs?.mapValues(\.description)
+    }
+
+    /// Whether two tables hold the same rows.
+    static func same(
+        _ lhs: [TableEntityKey: [String: TableValue]],
+        _ rhs: [TableEntityKey: [String: TableValue]]
+    ) -> Bool {
+        Set(lhs.keys) == Set(rhs.keys) && lhs.keys.allSatisfy { same(lhs[$0], rhs[$0]) }
+    }
 
     static func take(_ store: any TableStore) async throws -> StoreSnapshot {
         var tables: [String: [TableEntityKey: [String: TableValue]]] = [:]
@@ -40,7 +57,7 @@ struct StoreSnapshot: Equatable {
         for table in Set(tables.keys).union(other.tables.keys) {
             let before = tables[table] ?? [:]
             let after = other.tables[table] ?? [:]
-            for key in Set(before.keys).union(after.keys) where before[key] != after[key] {
+            for key in Set(before.keys).union(after.keys) where !Self.same(before[key], after[key]) {
                 changed.insert("\(table)|\(key.partitionKey)|\(key.rowKey)")
             }
         }
