@@ -32,6 +32,7 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "analytics", summary: "measure the analytics aggregation: analytics bench [--events N]") {
             await AnalyticsCommand.run($0)
         },
+        ServeCommand.subcommand,
     ]
 
     static var usage: String {

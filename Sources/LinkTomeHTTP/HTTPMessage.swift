@@ -12,14 +12,25 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// The first value of `name`, ignoring case.
     public subscript(name: String) -> String? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }?.value
+        fields.first { HTTPHeaders.namesEqual($0.name, name) }?.value
     }
 
     /// Every value of `name`, ignoring case, in order.
     public func values(_ name: String) -> [String] {
-        let lowered = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lowered }.map(\.value)
+        fields.filter { HTTPHeaders.namesEqual($0.name, name) }.map(\.value)
+    }
+
+    /// Whether any field is named `name`, ignoring case.
+    public func contains(_ name: String) -> Bool {
+        fields.contains { HTTPHeaders.namesEqual($0.name, name) }
+    }
+
+    /// Compares two field names ignoring ASCII case, without allocating.
+    public static func namesEqual(_ lhs: String, _ rhs: String) -> Bool {
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        return lhs.utf8.elementsEqual(rhs.utf8) { left, right in
+            left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= 0x61 && (left | 0x20) <= 0x7A)
+        }
     }
 
     /// Appends a field, keeping any existing ones of the same name.
@@ -35,8 +46,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// Removes every field of `name`.
     public mutating func remove(_ name: String) {
-        let lowered = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lowered }
+        fields.removeAll { HTTPHeaders.namesEqual($0.name, name) }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

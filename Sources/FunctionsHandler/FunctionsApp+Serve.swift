@@ -1,0 +1,145 @@
+import Dispatch
+import Glibc
+import LinkTomeCore
+import LinkTomeHTTP
+import Synchronization
+
+/// Serving the custom handler until the host stops the process.
+extension FunctionsApp {
+    /// The settings that name the port, in the order they are read.
+    public static let portSettings = ["FUNCTIONS_CUSTOMHANDLER_PORT", "FUNCTIONS_HTTPWORKER_PORT"]
+    /// The port used when neither port setting is present (running outside the Functions host).
+    public static let defaultPort = 8080
+
+    /// Listens on `127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT` (else `FUNCTIONS_HTTPWORKER_PORT`, else
+    /// 8080), logs one line with the bound port, and serves until SIGTERM or SIGINT; then stops
+    /// accepting, lets invocations in progress finish, and returns.
+    ///
+    /// The socket is bound before `prepare` runs, so the host's `GET /` probes succeed during slow
+    /// start-up work; invocations that arrive meanwhile wait for it (and get 503 if it throws).
+    ///
+    /// Server settings: `LINKTOME_HTTP_MAX_BODY_BYTES` (default 256 MiB), `LINKTOME_HTTP_MAX_CONNECTIONS`
+    /// (512), `LINKTOME_HTTP_IDLE_TIMEOUT` (300 s), `LINKTOME_HTTP_REQUEST_TIMEOUT` (30 s),
+    /// `LINKTOME_SHUTDOWN_GRACE` (seconds to wait for invocations after SIGTERM; unset waits for them).
+    ///
+    /// - Throws: ``FunctionsHandlerError/invalidPort(setting:value:)``, `SettingsError`, or the
+    ///   ``LinkTomeHTTP/HTTPError`` of a failed bind; and the error of `prepare`.
+    public func serve(
+        settings: Settings,
+        logger: Logger,
+        prepare: (@Sendable () async throws -> Void)? = nil
+    ) async throws {
+        try await serve(settings: settings, logger: logger, prepare: prepare, stopSignals: [SIGTERM, SIGINT])
+    }
+
+    func serve(
+        settings: Settings,
+        logger: Logger,
+        prepare: (@Sendable () async throws -> Void)?,
+        stopSignals: [Int32]
+    ) async throws {
+        self.logger = logger
+        let configuration = try FunctionsApp.serverConfiguration(settings)
+        var grace: Double?
+        if settings["LINKTOME_SHUTDOWN_GRACE"] != nil {
+            grace = try settings.seconds("LINKTOME_SHUTDOWN_GRACE", default: 0)
+        }
+        let signals = SignalWaiter(stopSignals)
+        defer { signals.cancel() }
+        let server = HTTPServer(configuration: configuration, logger: logger) { [self] in await handle($0) }
+
+        if prepare != nil { readiness.beginPreparing() }
+        let port = try server.start()
+        logger.info("listening", metadata: ["http.host": configuration.host, "http.port": "\(port)"])
+        if let prepare {
+            do {
+                try await prepare()
+                readiness.finish(failure: nil)
+            } catch {
+                readiness.finish(failure: "\(error)")
+                logger.error("start-up failed", metadata: ["error": "\(error)"])
+                await server.stop(gracePeriod: 5)
+                throw error
+            }
+        }
+
+        let signal = await signals.next()
+        logger.info("stopping", metadata: ["signal": "\(signal)", "connections": "\(server.openConnections)"])
+        await server.stop(gracePeriod: grace)
+        logger.info("stopped")
+    }
+
+    /// The server settings for `settings`.
+    static func serverConfiguration(_ settings: Settings) throws -> HTTPServerConfiguration {
+        var configuration = HTTPServerConfiguration()
+        configuration.port = try port(settings)
+        configuration.limits.maxBodyBytes = try settings.integer(
+            "LINKTOME_HTTP_MAX_BODY_BYTES",
+            default: HTTPLimits.defaultMaxBodyBytes
+        )
+        configuration.maxConnections = try settings.integer("LINKTOME_HTTP_MAX_CONNECTIONS", default: 512)
+        configuration.idleTimeout = try settings.seconds("LINKTOME_HTTP_IDLE_TIMEOUT", default: 300)
+        configuration.requestTimeout = try settings.seconds("LINKTOME_HTTP_REQUEST_TIMEOUT", default: 30)
+        if settings["LINKTOME_HTTP_HANDLER_PLACEMENT"]?.lowercased() == "global" {
+            configuration.handlerPlacement = .globalExecutor
+        }
+        return configuration
+    }
+
+    private static func port(_ settings: Settings) throws(FunctionsHandlerError) -> Int {
+        for name in portSettings {
+            guard let raw = settings[name] else { continue }
+            guard let port = Int(raw.trimmingBlanks()), (0...65_535).contains(port) else {
+                throw .invalidPort(setting: name, value: raw)
+            }
+            return port
+        }
+        return defaultPort
+    }
+}
+
+/// Turns process signals into an awaitable event: the signals are ignored by default handling and
+/// observed through Dispatch sources instead.
+final class SignalWaiter: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let state = Mutex<(received: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+
+    init(_ signals: [Int32]) {
+        var sources: [any DispatchSourceSignal] = []
+        for number in signals {
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            sources.append(source)
+        }
+        self.sources = sources
+        for (source, number) in zip(sources, signals) {
+            source.setEventHandler { [self] in deliver(number) }
+            source.resume()
+        }
+    }
+
+    private func deliver(_ number: Int32) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
+            if state.received == nil { state.received = number }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: number) }
+    }
+
+    /// Returns the first signal received (at once if one already arrived).
+    func next() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let received = state.withLock { state -> Int32? in
+                if let received = state.received { return received }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let received { continuation.resume(returning: received) }
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

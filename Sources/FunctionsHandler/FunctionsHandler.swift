@@ -1,1 +1,0 @@
-// The FunctionsHandler module; its types are added by the files beside this one.
