@@ -188,7 +188,8 @@ extension AnalyticsAggregation {
 
     /// Raw events at or after this RowKey are too recent: `<ticks of now − settle>`.
     func cutoffKey(now: Timestamp) -> String {
-        "\(BusinessFields.dotNetTicks(Timestamp(seconds: now.seconds - Int64(options.settleSeconds), nanoseconds: now.nanoseconds)))"
+        let settled = Timestamp(seconds: now.seconds - Int64(options.settleSeconds), nanoseconds: now.nanoseconds)
+        return "\(BusinessFields.dotNetTicks(settled))"
     }
 
     /// Aggregates (and kept events) older than this instant are deleted.

@@ -7,8 +7,9 @@ import TableStorage
 #endif
 
 /// Measures the aggregation on a generated load: `events` raw events over `users` users and the
-/// last `days` days (a nightly run sees one day; 70 % page views, 25 % link clicks, 5 % short-link redirects; 3 pages and 10 links per
-/// user; 5,000 visitors, 50 referrers, 30 user agents), written in batches, then aggregated once.
+/// last `days` days (a nightly run sees one day): 70 % page views, 25 % link clicks, 5 % short-link
+/// redirects; 3 pages and 10 links per user; 5,000 visitors, 50 referrers, 30 user agents. The events
+/// are written in batches, then aggregated once.
 public enum AnalyticsAggregationBenchmark {
     /// The figures of one benchmark run.
     public struct Report: Sendable {

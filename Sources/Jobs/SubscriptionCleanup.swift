@@ -32,7 +32,8 @@ public struct SubscriptionCleanup: BusinessJob {
             guard graceDays >= 0, usersPerItem > 0 else {
                 throw BusinessJobsError(
                     .invalidSetting,
-                    "SUBSCRIPTION_SUSPENDED_GRACE_DAYS must be 0 or more and SUBSCRIPTION_CLEANUP_USERS_PER_ITEM above 0"
+                    "SUBSCRIPTION_SUSPENDED_GRACE_DAYS must be 0 or more and "
+                        + "SUBSCRIPTION_CLEANUP_USERS_PER_ITEM above 0"
                 )
             }
         }

@@ -32,6 +32,15 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "analytics", summary: "measure the analytics aggregation: analytics bench [--events N]") {
             await AnalyticsCommand.run($0)
         },
+        Subcommand(
+            name: "backup",
+            summary: "back up or restore the critical tables: backup run|list|restore <manifest>"
+        ) {
+            await BackupCommand.run($0)
+        },
+        Subcommand(name: "health", summary: "print the latest health check, or run one: health [run]") {
+            await HealthCommand.run($0)
+        },
         ServeCommand.subcommand,
     ]
 
