@@ -48,6 +48,8 @@ struct AnalyticsFold {
     let hasher: SipHasher
     private(set) var deltas: [AggregateKey: AnalyticsDelta] = [:]
     private(set) var events = 0
+    /// `yyyy-MM-dd` by day number since 1970, so each day is formatted once.
+    private var dayNames: [Int64: String] = [:]
 
     init(hasher: SipHasher) {
         self.hasher = hasher
@@ -65,7 +67,9 @@ struct AnalyticsFold {
     mutating func add(_ event: TableEntity, at instant: Timestamp) {
         events += 1
         let userId = event.partitionKey
-        let day = BusinessFields.day(instant)
+        let dayNumber = instant.seconds >= 0 ? instant.seconds / 86_400 : (instant.seconds - 86_399) / 86_400
+        let day = dayNames[dayNumber] ?? BusinessFields.day(instant)
+        dayNames[dayNumber] = day
         let type = BusinessFields.text(event["EventType"]) ?? ""
         let pageId = BusinessFields.text(event["PageId"])
         let linkId = BusinessFields.text(event["LinkId"])
