@@ -30,6 +30,18 @@ public enum LinkTomeCommandLine {
             CronCommand.run($0)
         },
         DurableCommand.subcommand,
+        Subcommand(name: "analytics", summary: "measure the analytics aggregation: analytics bench [--events N]") {
+            await AnalyticsCommand.run($0)
+        },
+        Subcommand(
+            name: "backup",
+            summary: "back up or restore the critical tables: backup run|list|restore <manifest>"
+        ) {
+            await BackupCommand.run($0)
+        },
+        Subcommand(name: "health", summary: "print the latest health check, or run one: health [run]") {
+            await HealthCommand.run($0)
+        },
         ServeCommand.subcommand,
         DoctorCommand.subcommand,
         TimersCommand.subcommand,
