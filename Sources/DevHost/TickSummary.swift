@@ -60,19 +60,48 @@ public struct TickSummary: Sendable {
         if let id = ids.first, let instance = try? await core.durable.instance(id) {
             let end = instance.completedTime ?? core.now()
             let seconds = end.date.timeIntervalSince(instance.createdTime.date)
-            var result = instance.output ?? "null"
+            var result = headline(instance.output)
             if let failure = instance.failure, instance.runtimeStatus == .failed { result = failure }
             return Row(
                 timer: command,
                 status: instance.runtimeStatus.rawValue,
                 duration: format(seconds) + (instance.runtimeStatus.isTerminal ? "" : "+"),
-                result: "orchestration \(id): \(result)"
+                result: "orchestration: \(result)"
             )
         }
         let duration = row["DurationMs"]?.int64Value.map { format(Double($0) / 1_000) } ?? "-"
         let error = row["ErrorMsg"]?.stringValue ?? ""
-        let result = status == "Failed" && !error.isEmpty ? error : (row["LastResult"]?.stringValue ?? error)
+        let result = status == "Failed" && !error.isEmpty ? error : headline(row["LastResult"]?.stringValue ?? error)
         return Row(timer: command, status: status, duration: duration, result: result)
+    }
+
+    /// A result in a few words: its `Message`, else its item counts (an orchestration's output),
+    /// else its compact JSON.
+    static func headline(_ text: String?) -> String {
+        let value = OrderedJSON.value(text)
+        if let message = value.member(caseInsensitive: "Message")?.stringValue, !message.isEmpty { return message }
+        if let succeeded = value["Succeeded"]?.intValue {
+            var line = "\(succeeded) of \(value["Total"]?.intValue ?? succeeded) items succeeded"
+            if let failed = value["Failed"]?.intValue, failed > 0 { line += ", \(failed) failed" }
+            if let first = value["Errors"]?.arrayValue?.first { line += ": " + (first.stringValue ?? first.jsonText) }
+            let totals = counterTotals(value["Results"]?.arrayValue ?? [])
+            if !totals.isEmpty { line += "; " + totals }
+            return line
+        }
+        if case .string(let plain) = value { return plain }
+        return text ?? ""
+    }
+
+    /// The non-zero numeric members of the items' results, added up: `ProcessedCount=4 Rows=29`.
+    static func counterTotals(_ results: [JSONValue]) -> String {
+        var totals: [String: Int64] = [:]
+        for result in results {
+            for (key, value) in result.objectValue ?? [:] {
+                if case .integer(let number) = value { totals[key, default: 0] += number }
+            }
+        }
+        return totals.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            .joined(separator: " ")
     }
 
     /// The table, at most `width` columns wide, results cut to one line.

@@ -1,5 +1,6 @@
 import DevHost
 import Foundation
+import Jobs
 import LinkTomeCore
 import TableStorage
 
@@ -16,7 +17,12 @@ enum DemoSeed {
             return
         }
         let now = Timestamp(host.core.clock.now())
+        let business = try await BusinessDemoData.seed(into: store, now: now)
+        let retention = try await RetentionDemoData.seed(into: store, now: now)
         let instances = try await DemoInstances.seed(into: host.core.durable, now: now)
-        logger.info("demo data seeded", metadata: ["durable.instances": "\(instances)"])
+        logger.info(
+            "demo data seeded",
+            metadata: ["rows": "\(business + retention)", "durable.instances": "\(instances)", "store": store.location]
+        )
     }
 }

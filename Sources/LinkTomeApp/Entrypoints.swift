@@ -1,6 +1,7 @@
 import Durable
 import Foundation
 import FunctionsHandler
+import Jobs
 import LinkTomeCore
 import LinkTomeHTTP
 import TableStorage
@@ -16,6 +17,7 @@ enum Entrypoints {
         do {
             let functions = try AppTimers.functions(settings: settings, logger: logger)
             functions.register(in: app)
+            DevHostHooks.install(in: app, functions: functions, settings: settings)
         } catch {
             // Serving goes on so the host sees answers; every timer function then fails with the cause.
             logger.error("timer functions unavailable", metadata: ["error": "\(error)"])
@@ -39,7 +41,12 @@ enum AppTimers {
     /// Every timer command and activity item handler of the app. The Jobs module registers its
     /// commands here (`RetentionJobs.register(into:)` and the business jobs' registration).
     static func registry() -> TimerRegistry {
-        TimerRegistry()
+        var registry = TimerRegistry()
+        RetentionJobs.register(into: &registry) { context in
+            context.durable?.webhookClient.map(DurableWebhookMaintenance.init)
+        }
+        BusinessJobs.register(into: &registry)
+        return registry
     }
 
     /// The HTTP client shared by the table store and the durable client.
