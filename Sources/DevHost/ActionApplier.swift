@@ -123,11 +123,43 @@ struct ActionApplier: Sendable {
             )
             return
         }
-        try await core.durable.deleteMessages(record.instanceId, keys: episode.consumed)
-        try await send(effects, from: committed)
-        if let continuation { try await restart(committed, continuation.carryover) }
-        if committed.runtimeStatus.isTerminal { try await notifyParent(committed) }
+        // The episode is committed: from here on each step is retried on its own, so that a busy
+        // store cannot lose the messages the orchestration waits for. Consumed messages left behind
+        // are recognised by the history's consumed keys.
+        for effect in effects { await persist("send \(effect)") { try await send(effect, from: committed) } }
+        if let continuation {
+            await persist("continue as new") { try await restart(committed, continuation.carryover) }
+        }
+        if committed.runtimeStatus.isTerminal {
+            await persist("notify the parent") { try await notifyParent(committed) }
+        }
+        await persist("delete consumed messages") {
+            try await core.durable.deleteMessages(record.instanceId, keys: episode.consumed)
+        }
         log(committed, actions: response.actions.count)
+    }
+
+    /// Runs `step` until it succeeds, at most five times with a growing pause; logs a final failure.
+    private func persist(_ what: String, _ step: () async throws -> Void) async {
+        var pause = 50
+        for attempt in 1...5 {
+            do {
+                try await step()
+                return
+            } catch {
+                if attempt == 5 {
+                    core.logger.error(
+                        "orchestration step lost after retries",
+                        metadata: [
+                            "orchestration.instance": episode.record.instanceId, "step": what, "error": "\(error)",
+                        ]
+                    )
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(pause))
+                pause *= 2
+            }
+        }
     }
 
     private func finish(
@@ -149,25 +181,23 @@ struct ActionApplier: Sendable {
         }
     }
 
-    private func send(_ effects: [Effect], from record: InstanceRecord) async throws(DevHostError) {
-        for effect in effects {
-            switch effect {
-            case .activity(let item):
-                try await core.durable.addWorkItem(item)
-                core.activityWakeup.signal()
-            case .timer(let id, let fireAt):
-                let fired = TimerFiredEvent(fireAt: fireAt, timerId: id)
-                try await core.enqueue(
-                    to: record,
-                    key: "timer-\(record.executionId)-\(id)",
-                    kind: .timerFired(fired),
-                    visibleAt: fireAt
-                )
-            case .child(let id, let sub):
-                try await startChild(id, sub, parent: record)
-            case .raise(let instanceId, let name, let data):
-                try await raise(instanceId, name: name, data: data, from: record)
-            }
+    private func send(_ effect: Effect, from record: InstanceRecord) async throws(DevHostError) {
+        switch effect {
+        case .activity(let item):
+            try await core.durable.addWorkItem(item)
+            core.activityWakeup.signal()
+        case .timer(let id, let fireAt):
+            let fired = TimerFiredEvent(fireAt: fireAt, timerId: id)
+            try await core.enqueue(
+                to: record,
+                key: "timer-\(record.executionId)-\(id)",
+                kind: .timerFired(fired),
+                visibleAt: fireAt
+            )
+        case .child(let id, let sub):
+            try await startChild(id, sub, parent: record)
+        case .raise(let instanceId, let name, let data):
+            try await raise(instanceId, name: name, data: data, from: record)
         }
     }
 

@@ -33,6 +33,17 @@ struct ActivityRunner: Sendable {
                 until: now.advanced(bySeconds: core.leaseSeconds)
             )
         else { return }
+        do {
+            try await execute(claimed, now: now)
+        } catch {
+            // Make the item available again soon rather than when the lease expires.
+            try? await durable.release(claimed, at: core.now().advanced(bySeconds: 2))
+            throw error
+        }
+    }
+
+    private func execute(_ claimed: ActivityWorkItem, now: Timestamp) async throws(DevHostError) {
+        let item = claimed
         if try await durable.hasMessage(item.instanceId, key: item.resultKey) {
             try await durable.deleteWorkItem(claimed)
             return
@@ -67,6 +78,15 @@ struct ActivityRunner: Sendable {
                     TaskCompletedEvent(taskScheduledId: item.taskId, result: Self.serialise(returnValue))
                 )
             case .failed(let failure):
+                event = .taskFailed(
+                    TaskFailedEvent(taskScheduledId: item.taskId, failureDetails: Self.details(function.name, failure))
+                )
+            case .handlerDied(let failure, let delivered):
+                guard delivered else {
+                    // Refused: the request never reached a handler; send it to the restarted one.
+                    try await durable.release(claimed, at: core.now())
+                    return
+                }
                 event = .taskFailed(
                     TaskFailedEvent(taskScheduledId: item.taskId, failureDetails: Self.details(function.name, failure))
                 )

@@ -14,6 +14,8 @@ public enum DevHostError: Error, Sendable, Equatable, CustomStringConvertible {
     case handlerUnavailable(String)
     /// A socket call failed while talking to the handler or serving the webhook API.
     case connection(String)
+    /// Nothing listens on the port (the connection was refused): the request was not delivered.
+    case notListening(String)
     /// The handler's HTTP answer could not be read.
     case malformedResponse(String)
     /// The call did not finish within its time limit.
@@ -30,6 +32,7 @@ public enum DevHostError: Error, Sendable, Equatable, CustomStringConvertible {
         case .spawnFailed(let command, let reason): return "cannot start the handler '\(command)': \(reason)"
         case .handlerUnavailable(let reason): return "the handler is unavailable: \(reason)"
         case .connection(let reason): return "connection to the handler failed: \(reason)"
+        case .notListening(let reason): return "the handler is not listening: \(reason)"
         case .malformedResponse(let reason): return "the handler's response cannot be read: \(reason)"
         case .timedOut(let reason): return "timed out: \(reason)"
         case .storage(let reason): return "storage: \(reason)"

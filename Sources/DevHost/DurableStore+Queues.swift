@@ -63,8 +63,10 @@ extension DurableStore {
     func deleteMessages(_ instanceId: String, keys: [String]) async throws(DevHostError) {
         guard !keys.isEmpty else { return }
         try await storage("delete messages of \(instanceId)") {
-            let all = keys.map { TableEntityKey(partitionKey: instanceId, rowKey: $0) }
-            _ = try await store.deleteEntities(all, from: messagesTable)
+            try await deleteIfPresent(
+                keys.map { TableEntityKey(partitionKey: instanceId, rowKey: $0) },
+                from: messagesTable
+            )
         }
     }
 

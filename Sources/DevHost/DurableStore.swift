@@ -40,6 +40,18 @@ public struct DurableStore: Sendable {
         }
     }
 
+    /// Deletes `keys` from `table`; rows already gone (another host deleted them) are fine.
+    func deleteIfPresent(_ keys: [TableEntityKey], from table: String) async throws {
+        guard !keys.isEmpty else { return }
+        do {
+            _ = try await store.deleteEntities(keys, from: table)
+        } catch let error as TableStorageError where error.kind == .notFound && error.code != "TableNotFound" {
+            for key in keys {
+                _ = try await store.deleteIfExists(from: table, partitionKey: key.partitionKey, rowKey: key.rowKey)
+            }
+        }
+    }
+
     // MARK: - Instances
 
     /// The instance `id`, or `nil`.
@@ -93,7 +105,7 @@ public struct DurableStore: Sendable {
         try await storage("purge instance \(id)") {
             for table in [historyTable, messagesTable, workItemsTable] {
                 let keys = try await store.queryAll(table, filter: .partitionKey(id), select: []).map(\.key)
-                _ = try await store.deleteEntities(keys, from: table)
+                try await deleteIfPresent(keys, from: table)
             }
             return try await store.deleteIfExists(from: instancesTable, partitionKey: id, rowKey: "")
         }
@@ -195,7 +207,7 @@ public struct DurableStore: Sendable {
                 select: ["ExecutionId"]
             )
             let stale = rows.filter { $0["ExecutionId"]?.stringValue != record.executionId }.map(\.key)
-            _ = try await store.deleteEntities(stale, from: historyTable)
+            try await deleteIfPresent(stale, from: historyTable)
         }
     }
 }

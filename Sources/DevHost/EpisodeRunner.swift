@@ -40,7 +40,17 @@ struct EpisodeRunner: Sendable {
         leased.leaseOwner = core.owner
         leased.leaseExpires = now.advanced(bySeconds: core.leaseSeconds)
         guard let record = try await durable.update(leased) else { return }
+        do {
+            try await work(on: record, now: now)
+        } catch {
+            // Give the lease back so the episode is tried again soon (a no-op once it committed).
+            try? await release(record)
+            throw error
+        }
+    }
 
+    private func work(on record: InstanceRecord, now: Timestamp) async throws(DevHostError) {
+        let instanceId = record.instanceId
         let (past, consumed) = try await durable.history(of: record)
         var messages = try await durable.messages(for: instanceId, now: now)
         let dropped = messages.filter {
@@ -83,7 +93,9 @@ struct EpisodeRunner: Sendable {
             context: ["orchestration.instance": record.instanceId, "events.new": "\(episode.newEvents.count)"]
         )
         switch outcome {
-        case .timedOut:
+        case .timedOut, .handlerDied:
+            // An episode has no side effects: when the handler died under it, it runs again once
+            // the handler is back, instead of failing the orchestration.
             try await abandon(record)
         case .failed(let failure):
             try await failByHost(episode, failure)
@@ -178,7 +190,7 @@ struct EpisodeRunner: Sendable {
     private func abandon(_ record: InstanceRecord) async throws(DevHostError) {
         var retry = record
         retry.leaseOwner = "abandoned"
-        retry.leaseExpires = core.now().advanced(bySeconds: 5)
+        retry.leaseExpires = core.now().advanced(bySeconds: 1)
         _ = try await durable.update(retry)
     }
 

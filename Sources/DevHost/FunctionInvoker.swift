@@ -24,6 +24,9 @@ public enum InvocationOutcome: Sendable {
     case failed(InvocationFailure)
     /// No answer within the function timeout: the host aborts the invocation.
     case timedOut
+    /// No answer because the handler process died; `delivered` is false when the connection was
+    /// refused, so the handler never saw the request.
+    case handlerDied(InvocationFailure, delivered: Bool)
 }
 
 /// Sends invocations to the handler the way the Functions host does, and logs each one with its
@@ -56,7 +59,8 @@ public struct FunctionInvoker: Sendable {
             return .failed(failure)
         }
         let request = HostEnvelope.request(functionName: function, invocationId: invocationId, body: body)
-        let outcome: InvocationOutcome
+        let generation = handler.starts
+        var outcome: InvocationOutcome
         var status = "-"
         do {
             let response = try await client.send(request, port: port, chunked: true, timeout: timeout)
@@ -65,12 +69,16 @@ public struct FunctionInvoker: Sendable {
         } catch .timedOut {
             outcome = .timedOut
         } catch {
-            outcome = .failed(
-                InvocationFailure(
-                    "System.Net.Http.HttpRequestException",
-                    "An error occurred while sending the request: \(error)"
-                )
+            let failure = InvocationFailure(
+                "System.Net.Http.HttpRequestException",
+                "An error occurred while sending the request: \(error)"
             )
+            outcome = .failed(failure)
+            if await handler.hasExited(generation, within: 1) {
+                var delivered = true
+                if case .notListening = error { delivered = false }
+                outcome = .handlerDied(failure, delivered: delivered)
+            }
         }
 
         metadata["http.status"] = status
@@ -88,6 +96,12 @@ public struct FunctionInvoker: Sendable {
             logger.warning("invocation failed", metadata: metadata.merging(["error": failure.description]) { $1 })
         case .timedOut:
             logger.warning("invocation timed out", metadata: metadata.merging(["timeout": "\(Int(timeout))s"]) { $1 })
+        case .handlerDied(let failure, let delivered):
+            metadata["delivered"] = "\(delivered)"
+            logger.warning(
+                "invocation cut off: the handler died",
+                metadata: metadata.merging(["error": failure.description]) { $1 }
+            )
         }
         return outcome
     }

@@ -66,8 +66,19 @@ public final class HandlerProcess: Sendable {
     /// The handler's process id while it runs.
     public var pid: pid_t? { state.withLock { $0.pid } }
 
-    /// How many times the handler has been started.
+    /// How many times the handler has been started (the current start's number).
     public var starts: Int { state.withLock { $0.generation } }
+
+    /// Whether start number `generation` has exited, waiting up to `timeout` seconds to find out
+    /// (the exit is noticed a moment after the process dies).
+    public func hasExited(_ generation: Int, within timeout: Double) async -> Bool {
+        let deadline = Deadline(seconds: timeout)
+        while true {
+            if state.withLock({ $0.exits[generation] != nil }) { return true }
+            if deadline.remainingMilliseconds <= 0 { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
 
     /// Starts the handler and supervises it; returns when it first answers `GET /`.
     public func start() async throws(DevHostError) {

@@ -82,7 +82,11 @@ public final class HostClient: Sendable {
                 return response
             } catch {
                 close(fd)
-                guard pooled != nil, received == 0, case .connection = error else { throw error }
+                guard pooled != nil, received == 0 else { throw error }
+                switch error {
+                case .connection, .notListening: break
+                default: throw error
+                }
                 mayReuse = false
             }
         }

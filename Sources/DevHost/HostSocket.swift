@@ -31,9 +31,10 @@ enum HostSocket {
             result = error == 0 ? 0 : -1
         }
         guard result == 0 else {
-            let reason = errnoText(errno)
+            let code = errno
             close(fd)
-            throw .connection("connecting to 127.0.0.1:\(port): \(reason)")
+            if code == ECONNREFUSED { throw .notListening("connecting to 127.0.0.1:\(port): \(errnoText(code))") }
+            throw .connection("connecting to 127.0.0.1:\(port): \(errnoText(code))")
         }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

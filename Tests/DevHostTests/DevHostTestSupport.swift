@@ -63,6 +63,34 @@ struct TestApp {
         try files.copyItem(atPath: packageRoot + "/LinkTomeTimers.json", toPath: root + "/LinkTomeTimers.json")
     }
 
+    /// A copy of the repository's app: host.json, the three functions and the catalogue, served by
+    /// the real handler (`linktome` with no arguments).
+    static func real() throws -> TestApp {
+        let app = try TestApp()
+        try FileManager.default.removeItem(atPath: app.root + "/host.json")
+        try FileManager.default.removeItem(atPath: app.root + "/LinkTomeTimer")
+        try FileManager.default.copyItem(atPath: packageRoot + "/host.json", toPath: app.root + "/host.json")
+        try FileManager.default.copyItem(atPath: packageRoot + "/LinkTomeTimer", toPath: app.root + "/LinkTomeTimer")
+        try FileManager.default.removeItem(atPath: app.root + "/" + DevFixture.planFile)
+        return app
+    }
+
+    /// A development host for this app running the real handler.
+    func realHost(timeOffset: Double = 0, logger: Logger = testLogger()) throws -> DevHost {
+        var options = DevHostOptions(
+            appRoot: root,
+            storePath: storePath,
+            handlerCommand: [try linktomeBinary()],
+            settings: Settings(ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STRIPE") }),
+            logger: logger,
+            handlerOutput: { line, _ in testOutput("handler | " + line) }
+        )
+        options.handlerEnvironment["LINKTOME_LOG_LEVEL"] = "warning"
+        options.timeOffset = timeOffset
+        options.pollMilliseconds = 100
+        return try DevHost(options: options)
+    }
+
     func write(_ text: String, to relative: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/" + relative))
     }
