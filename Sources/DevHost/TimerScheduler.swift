@@ -58,6 +58,17 @@ public struct TimerScheduler: Sendable {
         }
     }
 
+    /// Whether the schedule monitor is on: `useMonitor` from function.json, turned off (as the
+    /// host does) for schedules that fire more than once a minute.
+    var monitors: Bool {
+        guard function.useMonitor else { return false }
+        let now = Date()
+        guard let first = schedule.nextOccurrence(after: now, in: zone),
+            let second = schedule.nextOccurrence(after: first, in: zone)
+        else { return true }
+        return second.timeIntervalSince(first) >= 60
+    }
+
     /// The stored status, or `nil`.
     func readStatus() async throws(DevHostError) -> ScheduleStatus? {
         try await core.durable.storage("read the schedule status of \(function.name)") {
@@ -97,6 +108,7 @@ public struct TimerScheduler: Sendable {
     /// The startup check (`ScheduleMonitor.CheckPastDueAsync`): whether a run was missed, and the
     /// status to use from now on (written when it changed).
     func checkPastDue(now: Timestamp) async throws(DevHostError) -> (pastDue: Bool, status: ScheduleStatus) {
+        guard monitors else { return (false, ScheduleStatus(last: nil, next: next(after: now), lastUpdated: nil)) }
         guard let stored = try await readStatus() else {
             let fresh = ScheduleStatus(last: nil, next: next(after: now), lastUpdated: now)
             try await writeStatus(fresh)
@@ -137,7 +149,7 @@ public struct TimerScheduler: Sendable {
         }
         let timerInfo: JSONValue = [
             "Schedule": ["AdjustForDST": true],
-            "ScheduleStatus": function.useMonitor ? payload.json : .null,
+            "ScheduleStatus": monitors ? payload.json : .null,
             "IsPastDue": .bool(pastDue),
         ]
         let body = HostEnvelope.timerBody(
@@ -154,7 +166,8 @@ public struct TimerScheduler: Sendable {
         // Skew guard: a scheduled run that fired before its time counts as that time.
         var last = now
         if scheduled, let due = status.next, now < due { last = due }
-        try await writeStatus(ScheduleStatus(last: last, next: next(after: last), lastUpdated: last))
+        let after = ScheduleStatus(last: last, next: next(after: last), lastUpdated: last)
+        if monitors { try await writeStatus(after) }
         return outcome
     }
 
@@ -182,7 +195,8 @@ public struct TimerScheduler: Sendable {
             }
             guard !Task.isCancelled else { return }
             try await fire(now: core.now(), pastDue: false, status: status, runAll: false, scheduled: true)
-            status = try await readStatus() ?? status
+            status = try await readStatus() ?? ScheduleStatus(last: due, next: next(after: due), lastUpdated: due)
+            if !monitors { status = ScheduleStatus(last: due, next: next(after: due), lastUpdated: due) }
         }
     }
 
