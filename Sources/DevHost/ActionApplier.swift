@@ -207,17 +207,31 @@ struct ActionApplier: Sendable {
         parent: InstanceRecord
     ) async throws(DevHostError) {
         let link = (instanceId: parent.instanceId, executionId: parent.executionId, taskId: id)
-        let result = try await core.startInstance(
-            name: sub.name,
-            instanceId: sub.instanceId,
-            input: sub.input,
-            parent: link
-        )
-        guard case .alreadyActive = result else { return }
-        let details = TaskFailureDetails(
-            errorType: "DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException",
-            errorMessage: "An orchestration with instance id '\(sub.instanceId)' is already running."
-        )
+        let details: TaskFailureDetails
+        if (try? WebhookAPI.validate(instanceId: sub.instanceId)) == nil {
+            details = TaskFailureDetails(
+                errorType: "System.ArgumentException",
+                errorMessage: "The sub-orchestration instance id '\(sub.instanceId)' is not valid."
+            )
+        } else if core.layout.orchestrator(named: sub.name) == nil {
+            details = TaskFailureDetails(
+                errorType: "System.ArgumentException",
+                errorMessage:
+                    "The function '\(sub.name)' doesn't exist, is disabled, or is not an orchestrator function."
+            )
+        } else {
+            let result = try await core.startInstance(
+                name: sub.name,
+                instanceId: sub.instanceId,
+                input: sub.input,
+                parent: link
+            )
+            guard case .alreadyActive = result else { return }
+            details = TaskFailureDetails(
+                errorType: "DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException",
+                errorMessage: "An orchestration with instance id '\(sub.instanceId)' is already running."
+            )
+        }
         try await core.enqueue(
             to: parent,
             key: "sub-\(parent.executionId)-\(id)",

@@ -50,6 +50,11 @@ public struct AppLayout: Sendable {
     ///
     /// - Throws: ``DevHostError/appLayout(_:)`` naming the file that is missing or malformed.
     public static func load(root: String, settings: Settings) throws(DevHostError) -> AppLayout {
+        guard FileManager.default.fileExists(atPath: root + "/host.json") else {
+            throw .appLayout(
+                "\(root) has no host.json: run linktome dev in the app root (the repository root) or pass --app-root"
+            )
+        }
         let host = try readJSON(root + "/host.json")
         let durable = host.member(caseInsensitive: "extensions")?.member(caseInsensitive: "durableTask")
         var layout = AppLayout(

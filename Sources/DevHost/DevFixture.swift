@@ -200,7 +200,8 @@ public enum DevFixture {
         output["Failed"] = .integer(Int64(failures.count))
         output["Errors"] = .array(failures)
         if let child = input["Child"] {
-            output["Child"] = try await context.callSubOrchestrator("LinkTomeOrchestrator", input: child).value
+            let name = input["ChildName"]?.stringValue ?? "LinkTomeOrchestrator"
+            output["Child"] = try await context.callSubOrchestrator(name, input: child).value
         }
         if let event = input["WaitEvent"]?.stringValue {
             output["Event"] = try await context.waitForExternalEvent(event).value

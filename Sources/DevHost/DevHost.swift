@@ -1,6 +1,7 @@
 import Cron
 import Foundation
 import LinkTomeCore
+import Synchronization
 import TableStorage
 
 /// A development and test host that plays the Azure Functions host and the Durable extension for
@@ -174,16 +175,15 @@ public final class DevHost: Sendable {
 }
 
 /// The dispatcher tasks, so that ``DevHost/stop()`` can wait for them.
-private final class LoopTasks: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tasks: [Task<Void, Never>] = []
+private final class LoopTasks: Sendable {
+    private let tasks = Mutex<[Task<Void, Never>]>([])
 
     func start(_ started: [Task<Void, Never>]) {
-        lock.withLock { tasks += started }
+        tasks.withLock { $0 += started }
     }
 
     func wait() async {
-        let current = lock.withLock { tasks }
+        let current = tasks.withLock { $0 }
         for task in current { await task.value }
     }
 }

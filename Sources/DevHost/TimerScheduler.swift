@@ -62,7 +62,7 @@ public struct TimerScheduler: Sendable {
     /// host does) for schedules that fire more than once a minute.
     var monitors: Bool {
         guard function.useMonitor else { return false }
-        let now = Date()
+        let now = core.clock.now()
         guard let first = schedule.nextOccurrence(after: now, in: zone),
             let second = schedule.nextOccurrence(after: first, in: zone)
         else { return true }

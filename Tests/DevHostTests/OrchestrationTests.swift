@@ -106,6 +106,24 @@ struct OrchestrationTests {
         }
     }
 
+    @Test("a sub-orchestration of an unknown orchestrator fails its parent's task, not the host")
+    func unknownChild() async throws {
+        let input: JSONValue = [
+            "Mode": "FanOut", "Items": [], "Child": ["Items": []], "ChildName": "NoSuchOrchestrator",
+        ]
+        let app = try TestApp(plan: [planned("orphan-parent", input)])
+        defer { app.remove() }
+
+        try await withHost(try app.host()) { host in
+            _ = try await host.tick(runAll: false)
+            #expect(await host.waitForTrackedInstances(timeout: 30).isEmpty)
+            let record = try #require(try await host.core.durable.instance("orphan-parent"))
+            #expect(record.runtimeStatus == .failed)
+            #expect(!record.failedByHost)
+            #expect(record.failure?.contains("NoSuchOrchestrator") == true)
+        }
+    }
+
     @Test("timers, sub-orchestrations, external events and continue-as-new work end to end")
     func richOrchestration() async throws {
         let child: JSONValue = ["Mode": "Sequence", "Items": [item("child-item")]]
