@@ -68,4 +68,8 @@ tables="$(.build/debug/linktome table list)"
 first="$(echo "$tables" | head -n 1)"
 echo "$(echo "$tables" | wc -l) tables listed; querying $first"
 .build/debug/linktome table query "$first" --top 3 --json
+unset LINKTOME_STORAGE
+
+echo "== SQLite store shared by several processes"
+.build/debug/linktome table bench --rows 2000 --stream-rows 2000 --processes 4
 echo "== table stand-in checks passed"

@@ -20,8 +20,8 @@ public enum RetentionJobs {
     /// Registers the commands.
     ///
     /// - Parameter durableClient: the task-hub client for `Start-DurableCleanup`; by default the
-    ///   context's durable client when it also offers the maintenance operations. Without one the
-    ///   durable cleanup fails with a message saying so.
+    ///   webhook client behind the context's durable client (or the context's client itself when it
+    ///   offers the maintenance operations). Without one the durable cleanup fails saying so.
     public static func register(
         into registry: inout TimerRegistry,
         durableClient: (@Sendable (TimerCommandContext) -> (any DurableMaintenanceClient)?)? = nil
@@ -99,7 +99,9 @@ public enum RetentionJobs {
     ) {
         registry.register(DurableCleanup.command, parameters: DurableCleanupParameters.self) { parameters, context in
             let configuration = try DurableCleanup.Configuration(settings: context.settings).applying(parameters)
-            let client = durableClient?(context) ?? (context.durable as? any DurableMaintenanceClient)
+            let client =
+                durableClient?(context) ?? (context.durable as? any DurableMaintenanceClient)
+                ?? context.durable?.webhookClient.map { DurableWebhookMaintenance($0) }
             guard let client else {
                 throw RetentionError.durableClientUnavailable(
                     "no durable client with list, purge and terminate is available to this run"
@@ -110,6 +112,7 @@ public enum RetentionJobs {
                 store: context.store,
                 now: context.now,
                 configuration: configuration,
+                timerPolicy: TimerPolicy(settings: context.settings),
                 logger: context.logger
             )
             return .completed(summary.json)

@@ -73,7 +73,7 @@ public enum DeploymentChecks {
         switch host {
         case .success(let document):
             findings += checkExtensionBundle(document)
-            findings += checkExecutable(document, appRoot: appRoot)
+            findings += checkExecutable(document, appRoot: appRoot, inAzure: runsInAzure(settings))
         case .failure(let problem):
             findings.append(
                 DeploymentFinding(
@@ -245,7 +245,9 @@ public enum DeploymentChecks {
         return digits.isEmpty ? nil : Int(digits.prefix(9))
     }
 
-    static func checkExecutable(_ host: JSONValue, appRoot: URL) -> [DeploymentFinding] {
+    /// A missing executable is an error in Azure; locally the handler usually runs from `.build` (through
+    /// `linktome dev` or by hand), so there it is only a warning.
+    static func checkExecutable(_ host: JSONValue, appRoot: URL, inAzure: Bool) -> [DeploymentFinding] {
         let description = host.member(caseInsensitive: "customHandler")?.member(caseInsensitive: "description")
         guard let path = description?.member(caseInsensitive: "defaultExecutablePath")?.stringValue, !path.isEmpty
         else {
@@ -264,7 +266,7 @@ public enum DeploymentChecks {
         else {
             return [
                 DeploymentFinding(
-                    .error,
+                    inAzure ? .error : .warning,
                     .executable,
                     "host.json starts '\(path)', but \(file.path) does not exist. Deploy the app package made by "
                         + "scripts/package.sh, which puts the linktome executable at the app root."

@@ -42,9 +42,7 @@ enum AppTimers {
     /// commands here (`RetentionJobs.register(into:)` and the business jobs' registration).
     static func registry() -> TimerRegistry {
         var registry = TimerRegistry()
-        RetentionJobs.register(into: &registry) { context in
-            context.durable?.webhookClient.map(DurableWebhookMaintenance.init)
-        }
+        RetentionJobs.register(into: &registry)
         BusinessJobs.register(into: &registry)
         return registry
     }

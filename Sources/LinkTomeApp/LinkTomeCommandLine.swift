@@ -42,6 +42,9 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "health", summary: "print the latest health check, or run one: health [run]") {
             await HealthCommand.run($0)
         },
+        Subcommand(name: "retention", summary: "measure the housekeeping jobs: retention bench [--rows N]") {
+            await RetentionCommand.run($0)
+        },
         ServeCommand.subcommand,
         DoctorCommand.subcommand,
         TimersCommand.subcommand,

@@ -47,7 +47,11 @@ enum ServeCommand {
         Entrypoints.register(in: app)
         if withEcho { app.register(EchoEntrypoint.name, EchoEntrypoint()) }
         do {
-            try await app.serve(settings: settings, logger: logger)
+            // Deployment checks run after the port is bound, so they never delay the host's readiness probe.
+            let finalSettings = settings
+            try await app.serve(settings: finalSettings, logger: logger) {
+                DeploymentChecks.logAtStartup(settings: finalSettings, logger: logger)
+            }
             return 0
         } catch {
             logger.error("serve failed", metadata: ["error": "\(error)"])

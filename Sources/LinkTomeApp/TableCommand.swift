@@ -8,7 +8,7 @@ enum TableCommand {
     static let usage = """
         usage: linktome table list
                linktome table query <table> [--filter <OData>] [--select a,b] [--top N] [--json]
-               linktome table bench [--rows N] [--stream-rows N] [--path <file>]
+               linktome table bench [--rows N] [--stream-rows N] [--processes N] [--path <file>]
 
         list   prints the table names, one per line
         query  prints the entities in (PartitionKey, RowKey) order, streamed page by page.
@@ -17,7 +17,8 @@ enum TableCommand {
                --top     at most N entities
                --json    one JSON object per line, with @odata.type annotations (the service's form)
                Text output shows each property with its Edm type; strings are JSON-quoted.
-        bench  measures SQLite batch upserts and a streamed query (build with -c release)
+        bench  measures SQLite batch upserts and a streamed query (build with -c release), then
+               checks that N processes (default 4) incrementing one row conditionally lose nothing
 
         The store is chosen as the handler chooses it: LINKTOME_STORAGE, LINKTOME_SQLITE_PATH,
         AzureWebJobsStorage (or AzureWebJobsStorage__accountName / __tableServiceUri), else SQLite at

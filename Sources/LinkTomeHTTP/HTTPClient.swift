@@ -39,7 +39,9 @@ public struct HTTPClientConfiguration: Sendable {
 /// - Certificates are verified against the system CA bundle (plus `extraCAFile`), and the name in the
 ///   certificate must match the host (or IP literal) of the URL.
 /// - Connections are kept alive and reused per origin; a request that fails because the server had
-///   closed a reused connection before answering is retried once on a new connection.
+///   closed a reused connection before answering is retried once on a new connection, but only for
+///   safe methods (GET, HEAD, OPTIONS): a write may have been applied before the connection dropped,
+///   and only the caller can find out (for example by re-reading the entity), so it gets the error.
 /// - Responses may be framed by `Content-Length`, chunking, or the end of the connection.
 /// - Blocking socket I/O runs on a small pool of dedicated threads, never on the Swift concurrency
 ///   pool; cancelling the calling task interrupts it.
@@ -131,7 +133,9 @@ public final class HTTPClient: HTTPTransport {
                 cancellation.detach()
                 connection.close()
                 if cancellation.isCancelled { throw .cancelled }
-                guard pooled != nil, received == 0, HTTPClient.isStaleConnectionFailure(error) else { throw error }
+                guard pooled != nil, received == 0, HTTPClient.isSafe(request.method),
+                    HTTPClient.isStaleConnectionFailure(error)
+                else { throw error }
                 mayReuse = false
             }
         }
@@ -176,6 +180,11 @@ public final class HTTPClient: HTTPTransport {
             received += count
             parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
+    }
+
+    /// Methods that change nothing on the server, so resending them cannot apply anything twice.
+    private static func isSafe(_ method: String) -> Bool {
+        method == "GET" || method == "HEAD" || method == "OPTIONS"
     }
 
     /// Failures that mean a reused connection had been closed by the server before it read the request.

@@ -25,7 +25,8 @@ public enum StorageConfiguration: Sendable, Equatable {
     /// Chooses the store. An explicit project setting wins: `LINKTOME_STORAGE`, then
     /// `LINKTOME_SQLITE_PATH`. Otherwise `AzureWebJobsStorage` (a connection string), or its
     /// identity-based form `AzureWebJobsStorage__tableServiceUri` / `AzureWebJobsStorage__accountName`
-    /// (with optional `__clientId`), means Azure. Otherwise SQLite at `.linktome/linktome.sqlite`.
+    /// (with optional `__clientId`), means Azure. Otherwise SQLite at `.linktome/linktome.sqlite`
+    /// under the working directory (under `/tmp` when `WEBSITE_INSTANCE_ID` says this is an Azure host).
     ///
     /// - Throws: ``TableStorageError`` of kind `configuration` naming the setting that is malformed.
     public static func resolve(
@@ -49,7 +50,9 @@ public enum StorageConfiguration: Sendable, Equatable {
         if let identity = try AzureIdentityConnection(settings: settings, prefix: webJobsSetting) {
             return .azureIdentity(identity, setting: webJobsSetting + "__*")
         }
-        return .sqlite(path: absolute(defaultSQLitePath, under: workingDirectory), setting: nil)
+        // On an Azure host the app directory may be a read-only package; /tmp is local and writable.
+        let base = settings["WEBSITE_INSTANCE_ID"] != nil ? "/tmp" : workingDirectory
+        return .sqlite(path: absolute(defaultSQLitePath, under: base), setting: nil)
     }
 
     private static func fromExplicit(

@@ -106,4 +106,27 @@ extension TableStore {
         }
         return try await submitInBatches(operations, in: table)
     }
+
+    /// Deletes every entity `filter` matches (all when `nil`), page by page, in batches of at most
+    /// 100 per partition; an entity someone else deleted meanwhile is skipped. Entities written
+    /// while it runs may or may not be deleted.
+    ///
+    /// - Returns: the number of matching entities that are now gone.
+    @discardableResult
+    public func deleteMatching(_ table: String, filter: TableFilter?) async throws -> Int {
+        var deleted = 0
+        for try await page in query(table, filter: filter, select: []) {
+            let keys = page.entities.map(\.key)
+            do {
+                try await deleteEntities(keys, from: table)
+            } catch let error as TableStorageError where error.kind == .notFound && error.code != "TableNotFound" {
+                // A batch failed as a whole on an entity that is already gone: delete one by one.
+                for key in keys {
+                    try await deleteIfExists(from: table, partitionKey: key.partitionKey, rowKey: key.rowKey)
+                }
+            }
+            deleted += keys.count
+        }
+        return deleted
+    }
 }

@@ -242,7 +242,7 @@ struct DeploymentChecksTests {
         #expect(app.findings(azure).map(\.check) == [.storage])
     }
 
-    @Test("A missing executable is an error and one without the execute bit a warning")
+    @Test("A missing executable is an error in Azure, a warning locally; one without the execute bit a warning")
     func executable() throws {
         let app = try DoctorTestApp()
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: app.path("linktome"))
@@ -251,7 +251,11 @@ struct DeploymentChecksTests {
         #expect(warning.first?.severity == .warning)
 
         try app.remove("linktome")
-        let error = app.findings()
+        let local = app.findings()
+        #expect(local.map(\.check) == [.executable])
+        #expect(local.first?.severity == .warning)
+        let inAzure = ["FUNCTIONS_WORKER_RUNTIME": "custom", "WEBSITE_INSTANCE_ID": "abc", "AzureWebJobsStorage": "x"]
+        let error = app.findings(inAzure)
         #expect(error.map(\.check) == [.executable])
         #expect(error.first?.severity == .error)
     }

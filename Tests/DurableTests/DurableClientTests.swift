@@ -278,6 +278,21 @@ struct Base64BytesTests {
         }
     }
 
+    @Test("decoding into the reused buffer gives the same bytes, whatever size came before")
+    func reusedBuffer() {
+        var generator = SplitMix(seed: 11)
+        for length in [4_000, 10, 0, 70_000, 3, 1_000] {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let text = Data(bytes).base64EncodedString()
+
+            let decoded = Base64Bytes.decodeReusingBuffer(text)
+            decoded.map(Base64Bytes.recycle)
+
+            #expect(decoded == bytes)
+        }
+        #expect(Base64Bytes.decodeReusingBuffer("not base64!") == nil)
+    }
+
     @Test("refuses characters outside the alphabet and misplaced padding")
     func refuses() {
         for bad in ["abc!", "ab=c", "a===", "A", "AAAA=", "AA==A", "-_-_"] {

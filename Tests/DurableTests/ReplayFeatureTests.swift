@@ -100,6 +100,54 @@ struct ReplayFeatureTests {
         }
     }
 
+    @Test("an unreadable event in the middle of history fails the orchestration and drops its actions")
+    func unreadableEvent() async throws {
+        let request = OrchestratorRequest(
+            instanceId: "inst-1",
+            newEvents: [Events.orchestratorStarted(Events.start), Events.executionStarted("HelloCities")]
+        )
+        // One more new event: a taskCompleted whose result string claims 5 bytes that are not there.
+        let broken: [UInt8] = [0x22, 0x06] + [0x3A, 0x04, 0x12, 0x02, 0x0A, 0x05]
+
+        let answer = await OrchestrationEngine.run(
+            requestBase64: (request.protobufBytes + broken).base64,
+            registry: SampleOrchestrators.registry
+        )
+
+        let response = try OrchestratorResponse(protobuf: FixtureBytes.base64(answer))
+        #expect(response.actions.count == 1)
+        #expect(response.completion?.failureDetails?.errorType == "InvalidOrchestratorRequest")
+        #expect(response.completion?.failureDetails?.errorMessage.contains("history event 2") == true)
+    }
+
+    @Test("every truncation and byte flip of a request still gets a valid response from the engine")
+    func fuzzedEngine() async throws {
+        var hub = TaskHubSimulation(registry: SampleOrchestrators.registry)
+        _ = try await hub.start("FanOutFanIn", input: "[\"Tokyo\",\"London\",\"Seattle\"]")
+        let request = OrchestratorRequest(
+            instanceId: hub.instanceId,
+            pastEvents: hub.past,
+            newEvents: [Events.orchestratorStarted(Events.start.plus(1)), Events.taskCompleted(1, "\"Hi\"")]
+        )
+        let bytes = request.protobufBytes
+        var generator = SplitMix(seed: 99)
+        var variants = stride(from: 0, to: bytes.count, by: 7).map { Array(bytes[..<$0]) }
+        for _ in 0..<400 {
+            var flipped = bytes
+            flipped[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+            variants.append(flipped)
+        }
+
+        for variant in variants {
+            let answer = await OrchestrationEngine.run(
+                requestBase64: variant.base64,
+                registry: SampleOrchestrators.registry
+            )
+
+            #expect((try? OrchestratorResponse(protobuf: FixtureBytes.base64(answer))) != nil)
+        }
+    }
+
     @Test("a history without ExecutionStarted fails instead of hanging")
     func missingStart() async throws {
         let request = OrchestratorRequest(instanceId: "x", newEvents: [Events.orchestratorStarted(Events.start)])

@@ -111,6 +111,19 @@ struct RetentionRegistrationTests {
         }
     }
 
+    @Test("a summary survives a Codable round trip and renders the original's keys")
+    func summaryCodable() throws {
+        var summary = RetentionSummary(command: "Start-RefreshTokenCleanup", target: "RefreshTokens", examined: 3)
+        summary.countDeleted("expired", 2)
+        summary.countKept("valid")
+        summary.payload = ["TotalTokens": 3]
+        let decoded = try JSONDecoder().decode(RetentionSummary.self, from: try JSONEncoder().encode(summary))
+        #expect(decoded == summary)
+        #expect(decoded.json["DeletedCount"] == 2)
+        #expect(decoded.json["TotalTokens"] == 3)
+        #expect(decoded.json["DeletedBy"] == ["expired": 2])
+    }
+
     @Test("durable cleanup runs through the registry with the client it is given")
     func durableThroughRegistry() async throws {
         let hub = RetentionTaskHub([hubInstance("old", "Completed", createdAgo: 30 * 86_400)])

@@ -147,6 +147,7 @@ struct RetentionBatchingTests {
         #expect(counts.batchSizes == [100, 20, 80, 50])
         #expect(counts.deletes == 0)
         #expect(counts.batches + counts.deletes <= 3 * 3)
+        #expect(summary.json["StoreRequests"] == .integer(Int64(counts.queries + counts.batches + counts.deletes)))
     }
 
     @Test("one row failing in a batch is counted and logged; the rest of the batch is deleted")
@@ -157,7 +158,7 @@ struct RetentionBatchingTests {
             key == poisoned ? TableStorageError(.badRequest, code: "InvalidInput", message: "rejected") : nil
         }
         try await seed(store, "SecurityEvents", expiredEvents())
-        let (logger, sink) = collectingLogger()
+        let (logger, sink) = retentionCollectingLogger()
 
         let summary = try await SecurityEventCleanup.run(store: store, now: retentionNow.date, logger: logger)
 

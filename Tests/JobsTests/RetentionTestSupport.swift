@@ -20,7 +20,7 @@ func makeRetentionStore(clock: any TimeSource = ManualTimeSource(retentionNow.da
 }
 
 /// A logger whose records a test can read.
-func collectingLogger() -> (Logger, CollectingSink) {
+func retentionCollectingLogger() -> (Logger, CollectingSink) {
     let sink = CollectingSink()
     return (Logger(label: "test", level: .debug, sink: sink), sink)
 }

@@ -73,7 +73,7 @@ struct HTTPClientTests {
         canned.stop()
     }
 
-    @Test("a server that closes a kept-alive connection is handled by reconnecting")
+    @Test("a GET whose kept-alive connection was closed by the server is resent on a new connection")
     func staleConnections() async throws {
         let canned = try CannedServer { connection, request, _ in
             switch (connection, request) {
@@ -87,12 +87,32 @@ struct HTTPClientTests {
         var texts: [String] = []
 
         for _ in 0..<3 {
-            texts.append(try await client.send(HTTPRequest(method: "POST", target: "/"), to: url(canned.port)).text)
+            texts.append(try await client.send(HTTPRequest(method: "GET", target: "/"), to: url(canned.port)).text)
             try await Task.sleep(for: .milliseconds(20))
         }
 
         #expect(texts == ["first", "second", "again"])
         #expect(canned.connections == 3)
+        canned.stop()
+    }
+
+    @Test("a POST whose kept-alive connection closes without an answer is not resent: it may have been applied")
+    func staleConnectionWrite() async throws {
+        let canned = try CannedServer { connection, request, _ in
+            switch (connection, request) {
+            case (1, 1): return .bytes(CannedServer.ok("first"), close: false)
+            case (1, 2): return .closeWithoutAnswer
+            default: return .bytes(CannedServer.ok("again"), close: false)
+            }
+        }
+        let client = HTTPClient()
+        let post = HTTPRequest(method: "POST", target: "/", body: Array("x".utf8))
+
+        #expect(try await client.send(post, to: url(canned.port)).text == "first")
+        await #expect(throws: HTTPError.connectionClosedMidMessage) {
+            try await client.send(post, to: url(canned.port))
+        }
+        #expect(canned.connections == 1)
         canned.stop()
     }
 

@@ -107,7 +107,8 @@ struct HTTPServerLimitTests {
         }
 
         let servedMeanwhile = try await stillServes(port)
-        let unansweredMeanwhile = !stalled.hasDataWaiting()
+        // On a loaded machine the probe above can outlast the timeout; an answer is only wrong before it.
+        let unansweredMeanwhile = !stalled.hasDataWaiting() || ContinuousClock.now - started >= .seconds(2)
         let (response, closed) = try await onThread { (try stalled.readResponse(), stalled.isClosedByServer()) }
 
         #expect(servedMeanwhile)

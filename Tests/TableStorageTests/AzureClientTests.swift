@@ -107,6 +107,24 @@ struct AzureClientTests {
     }
 }
 
+@Suite("Azure transport failures")
+struct AzureTransportTests {
+    @Test("a refused connection is retried, then reported as unavailable and not applied")
+    func refusedConnection() async throws {
+        let counter = RequestCounter()
+        let store = try AzureTableStore(
+            endpoint: "http://127.0.0.1:1/devstoreaccount1",
+            credential: .sharedKey(accountName: "devstoreaccount1", accountKey: Array("key".utf8)),
+            transport: CountingTransport(counter: counter),
+            retry: AzureRetryPolicy(maximumRetries: 2, initialDelay: 0.01, maximumDelay: 0.02)
+        )
+        let error = await capture { try await store.insert(TableEntity(partitionKey: "p", rowKey: "r"), into: "Tbl") }
+        #expect(error?.kind == .unavailable)
+        #expect(error?.mayHaveBeenApplied == false)
+        #expect(counter.value == 3)
+    }
+}
+
 @Suite("Azure credentials against the stand-in", .enabled(if: AzureStandIn.isAvailable))
 struct AzureCredentialTests {
     @Test("a wrong account key is refused as unauthorized")
@@ -173,6 +191,12 @@ struct StorageConfigurationTests {
     func defaultIsSQLite() throws {
         let configuration = try StorageConfiguration.resolve(settings: Settings([:]), workingDirectory: "/srv/app")
         #expect(configuration == .sqlite(path: "/srv/app/.linktome/linktome.sqlite", setting: nil))
+
+        let onAzure = try StorageConfiguration.resolve(
+            settings: Settings(["WEBSITE_INSTANCE_ID": "x"]),
+            workingDirectory: "/home/site/wwwroot"
+        )
+        #expect(onAzure == .sqlite(path: "/tmp/.linktome/linktome.sqlite", setting: nil))
     }
 
     @Test("AzureWebJobsStorage means Azure; its identity form too")

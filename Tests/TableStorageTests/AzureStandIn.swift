@@ -24,9 +24,12 @@ struct AzureStandIn: Sendable {
             + "/tools/table-standin/table_standin.py"
     }()
 
-    static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+    /// The first `python3` on PATH (or in /usr/bin).
+    static let python: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+        return directories.map { $0 + "/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
 
     /// Whether the Azure backend can be tested in this run.
     static var isAvailable: Bool {

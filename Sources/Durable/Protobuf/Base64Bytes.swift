@@ -1,7 +1,11 @@
+import Synchronization
+
 /// Standard base64 (RFC 4648 §4) decoding straight from UTF-8, for the orchestration payloads.
 ///
 /// Orchestrator requests carry the whole history, often hundreds of kilobytes; this table-driven
-/// decoder works on the string's UTF-8 bytes without building `Character`s.
+/// decoder works on the string's UTF-8 bytes without building `Character`s, and
+/// ``decodeReusingBuffer(_:)`` reuses one buffer across requests so that each long history does
+/// not cost fresh pages from the allocator.
 enum Base64Bytes {
     private static let invalid: UInt8 = 0xFF
     private static let skip: UInt8 = 0xFE
@@ -22,6 +26,40 @@ enum Base64Bytes {
     static func decode(_ text: String) -> [UInt8]? {
         var text = text
         return text.withUTF8 { decode(utf8: $0) }
+    }
+
+    /// The largest buffer kept for reuse (bigger requests use a buffer of their own).
+    private static let pooledLimit = 8 << 20
+    private static let pool = Mutex<[UInt8]?>(nil)
+
+    /// Like ``decode(_:)``, but writes into the buffer a previous request gave back with
+    /// ``recycle(_:)`` when there is one, so that long histories do not cost fresh pages each time.
+    static func decodeReusingBuffer(_ text: String) -> [UInt8]? {
+        var text = text
+        let needed = text.utf8.count / 4 * 3 + 3
+        var buffer = pool.withLock { $0.take() } ?? []
+        if buffer.count < needed { buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count)) }
+
+        let count = table.withUnsafeBufferPointer { table in
+            text.withUTF8 { utf8 in
+                buffer.withUnsafeMutableBufferPointer { output -> Int? in
+                    var count = 0
+                    return decode(utf8, table: table, into: output, count: &count) ? count : nil
+                }
+            }
+        }
+        guard let count else {
+            recycle(buffer)
+            return nil
+        }
+        buffer.removeLast(buffer.count - count)
+        return buffer
+    }
+
+    /// Gives a buffer back for the next ``decodeReusingBuffer(_:)``.
+    static func recycle(_ buffer: [UInt8]) {
+        guard buffer.capacity <= pooledLimit else { return }
+        pool.withLock { $0 = buffer }
     }
 
     private static func decode(utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {

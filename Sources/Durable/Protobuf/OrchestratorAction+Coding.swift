@@ -215,7 +215,14 @@ extension OrchestratorRequest: ProtoMessage {
     /// - Throws: ``DurableError/malformedProtobuf(message:offset:)`` naming the message, field
     ///   and byte offset where the bytes stopped making sense.
     public init(protobuf bytes: [UInt8]) throws(DurableError) {
-        self = try ProtoReader.read(bytes, messageName: Self.protoName) { (reader) throws(DurableError) in
+        self = try bytes.withUnsafeBufferPointer { (buffer) throws(DurableError) in
+            try OrchestratorRequest(protobuf: buffer)
+        }
+    }
+
+    /// Decodes a request from bytes that live only during the call.
+    init(protobuf buffer: UnsafeBufferPointer<UInt8>) throws(DurableError) {
+        self = try ProtoReader.read(buffer, messageName: Self.protoName) { (reader) throws(DurableError) in
             // Sizing the event lists first saves regrowing them, which matters for long histories.
             var counter = reader
             var counts = (past: 0, new: 0)

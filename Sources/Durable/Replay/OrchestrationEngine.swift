@@ -17,11 +17,15 @@ public enum OrchestrationEngine {
     ) async -> String {
         let response: OrchestratorResponse
         do {
-            guard let bytes = Base64Bytes.decode(requestBase64) else {
+            guard let bytes = Base64Bytes.decodeReusingBuffer(requestBase64) else {
                 throw DurableError.invalidBase64(length: requestBase64.utf8.count)
             }
-            let request = try OrchestratorRequest(protobuf: bytes)
-            response = await execute(request, registry: registry, logger: logger)
+            response = await replay(
+                ReplayState(history: try HistorySource(wire: bytes)),
+                registry: registry,
+                logger: logger
+            )
+            Base64Bytes.recycle(bytes)
         } catch {
             logger.error("orchestration request is unreadable", metadata: ["error": "\(error)"])
             response = unreadableRequest(error)
@@ -71,7 +75,14 @@ public enum OrchestrationEngine {
         registry: OrchestratorRegistry,
         logger: Logger = .silent
     ) async -> OrchestratorResponse {
-        let replay = ReplayState(request: request)
+        await replay(ReplayState(history: HistorySource(request: request)), registry: registry, logger: logger)
+    }
+
+    private static func replay(
+        _ replay: ReplayState,
+        registry: OrchestratorRegistry,
+        logger: Logger
+    ) async -> OrchestratorResponse {
         while replay.interrupted == nil, let event = replay.nextEvent() {
             if case .executionStarted(let started) = event.kind, replay.started == nil {
                 replay.begin(started, timestamp: event.timestamp)
@@ -80,7 +91,7 @@ public enum OrchestrationEngine {
                 replay.apply(event)
             }
         }
-        if replay.started == nil {
+        if replay.started == nil, replay.completion == nil {
             replay.finish(.failed(TaskFailureDetails(errorType: "InvalidHistory", errorMessage: noStartMessage)))
         }
 
@@ -89,8 +100,8 @@ public enum OrchestrationEngine {
         logger.debug(
             "orchestration episode replayed",
             metadata: [
-                "orchestration.instance": request.instanceId, "orchestration.name": replay.started?.name ?? "",
-                "events.past": String(request.pastEvents.count), "events.new": String(request.newEvents.count),
+                "orchestration.instance": replay.instanceId, "orchestration.name": replay.started?.name ?? "",
+                "events.past": String(replay.history.pastCount), "events.new": String(replay.history.newCount),
                 "actions": String(response.actions.count),
             ]
         )

@@ -111,7 +111,7 @@ extension ReplayState {
             + "number \(id), but this replay of the code scheduled \(found) with sequence number \(id). "
             + "Orchestrator code must schedule the same actions in the same order on every replay."
         finish(
-            .nonDeterministic(
+            .aborted(
                 TaskFailureDetails(errorType: "NonDeterministicOrchestrationError", errorMessage: message)
             )
         )
@@ -125,7 +125,7 @@ extension ReplayState {
                 "orchestration '\(started?.name ?? "?")' is not deterministic: history recorded \(event) for "
                 + "sequence number \(id), but this replay of the code uses \(id) for something else."
             finish(
-                .nonDeterministic(
+                .aborted(
                     TaskFailureDetails(errorType: "NonDeterministicOrchestrationError", errorMessage: message)
                 )
             )

@@ -17,8 +17,8 @@ final class ReplayState {
         case continuedAsNew(input: JSONValue, preserveEvents: Bool)
         case failed(TaskFailureDetails)
         case terminated(reason: String?)
-        /// History contradicts the code; scheduled actions are dropped.
-        case nonDeterministic(TaskFailureDetails)
+        /// History contradicts the code, or cannot be read; scheduled actions are dropped.
+        case aborted(TaskFailureDetails)
     }
 
     /// What a scheduled action waits for.
@@ -34,8 +34,7 @@ final class ReplayState {
     }
 
     let instanceId: String
-    private let past: [HistoryEvent]
-    private let new: [HistoryEvent]
+    let history: HistorySource
     private var cursor = 0
     /// Events released by `executionResumed`, applied before the cursor moves on.
     private var injected: [HistoryEvent] = []
@@ -68,11 +67,10 @@ final class ReplayState {
     /// Set once the episode cannot go on: history ran out (`blocked`) or ended the orchestration.
     private(set) var interrupted: OrchestrationInterrupted.Reason?
 
-    init(request: OrchestratorRequest) {
-        instanceId = request.instanceId
-        past = request.pastEvents
-        new = request.newEvents
-        isReplaying = !past.isEmpty
+    init(history: HistorySource) {
+        self.history = history
+        instanceId = history.instanceId
+        isReplaying = history.pastCount > 0
         replayFlag.set(isReplaying)
     }
 
@@ -89,10 +87,19 @@ final class ReplayState {
             injected = []
             injectedIndex = 0
         }
-        guard cursor < past.count + new.count else { return nil }
+        guard interrupted == nil, cursor < history.pastCount + history.newCount else { return nil }
 
-        let fromPast = cursor < past.count
-        let event = fromPast ? past[cursor] : new[cursor - past.count]
+        let fromPast = cursor < history.pastCount
+        let event: HistoryEvent
+        do {
+            event = try history.event(at: cursor)
+        } catch {
+            let message = "the orchestration request could not be read: history event \(cursor): \(error)"
+            abort(
+                TaskFailureDetails(errorType: "InvalidOrchestratorRequest", errorMessage: message, isNonRetriable: true)
+            )
+            return nil
+        }
         cursor += 1
         if isReplaying != fromPast {
             isReplaying = fromPast
@@ -110,8 +117,8 @@ final class ReplayState {
             if let interrupted { throw OrchestrationInterrupted(reason: interrupted) }
             if condition() { return }
             guard let event = nextEvent() else {
-                interrupted = .blocked
-                throw OrchestrationInterrupted(reason: .blocked)
+                if interrupted == nil { interrupted = .blocked }
+                throw OrchestrationInterrupted(reason: interrupted ?? .blocked)
             }
             apply(event)
         }
@@ -174,9 +181,19 @@ final class ReplayState {
         completionId = sequence
         sequence += 1
         switch completion {
-        case .terminated, .nonDeterministic: interrupted = .stopped
+        case .terminated, .aborted: interrupted = .stopped
         case .completed, .continuedAsNew, .failed: break
         }
+    }
+
+    /// Ends the episode with `details`, replacing any completion already decided.
+    func abort(_ details: TaskFailureDetails) {
+        if completion == nil {
+            completionId = sequence
+            sequence += 1
+        }
+        completion = .aborted(details)
+        interrupted = .stopped
     }
 
     /// The orchestrator function returned `output`.
@@ -201,7 +218,7 @@ final class ReplayState {
         switch completion {
         case nil:
             if !suspended { actions = sortedPendingActions() }
-        case .terminated, .nonDeterministic:
+        case .terminated, .aborted:
             break
         case .completed, .continuedAsNew, .failed:
             actions = sortedPendingActions()
@@ -227,7 +244,7 @@ final class ReplayState {
                 result: input.jsonText,
                 carryoverEvents: preserveEvents ? buffered : []
             )
-        case .failed(let details), .nonDeterministic(let details):
+        case .failed(let details), .aborted(let details):
             return CompleteOrchestrationAction(
                 orchestrationStatus: .failed,
                 result: JSONValue.string(details.errorMessage).jsonText,

@@ -1,6 +1,7 @@
 import Foundation
 import LinkTomeCore
 import TableStorage
+import Timers
 
 /// `Start-DurableCleanup` (every 15 minutes; a stub in the original, a table-editing hack in CIPP):
 /// keeps the task hub healthy through the runtime's own API.
@@ -50,12 +51,18 @@ public enum DurableCleanup {
         }
 
         /// Reads the settings. The retention is checked when the job runs (its cutoff must be in
-        /// the past); the other two must be positive.
+        /// the past); the other two must be positive. Without ``DurableCleanup/maxRunningHoursSetting``
+        /// the maximum age is the timers' `LINKTOME_ORCHESTRATION_MAX_AGE` (the age past which the
+        /// timer guard reports an orchestration and leaves it to this job), 24 hours by default.
         public init(settings: Settings) throws(RetentionError) {
             let reader = RetentionSettingsReader(settings: settings)
             retentionDays = try reader.integer(retentionDaysSetting, default: 7, in: -36_500...36_500)
-            let hours = try reader.integer(maxRunningHoursSetting, default: 24, in: 1...87_600)
-            maxRunning = Double(hours) * 3_600
+            if reader.text(maxRunningHoursSetting) != nil {
+                maxRunning = Double(try reader.integer(maxRunningHoursSetting, default: 24, in: 1...87_600)) * 3_600
+            } else {
+                let name = TimerPolicy.orchestrationMaxAgeSetting
+                maxRunning = try reader.seconds(name, default: 86_400, in: 1...315_360_000)
+            }
             timeBudget = try reader.seconds(timeBudgetSetting, default: 120, in: 1...86_400)
         }
 
@@ -86,6 +93,7 @@ public enum DurableCleanup {
 
     /// Runs the cleanup once at `now`.
     ///
+    /// - Parameter timerPolicy: the timer retry policy a settled failure is scheduled under.
     /// - Throws: ``RetentionError/cutoffNotInPast(job:cutoff:now:)`` before touching anything when the
     ///   retention is zero or negative; errors reading the timer table.
     public static func run(
@@ -93,6 +101,7 @@ public enum DurableCleanup {
         store: any TableStore,
         now: Date,
         configuration: Configuration = Configuration(),
+        timerPolicy: TimerPolicy = TimerPolicy(),
         logger: Logger
     ) async throws -> RetentionSummary {
         let instant = Timestamp(now)
@@ -112,7 +121,8 @@ public enum DurableCleanup {
             logger: logger
         )
         try await pass.terminateStuck()
-        let settled = try await DurableTimerRows(store: store, client: client, now: now, logger: logger).settle()
+        let rows = DurableTimerRows(store: store, client: client, policy: timerPolicy, now: now, logger: logger)
+        let settled = try await rows.settle()
         pass.counts.absorb(settled)
         try await pass.purge(before: cutoff.date)
         return pass.summary(cutoff: cutoff)

@@ -25,6 +25,7 @@ struct DurableCleanupPass {
     mutating func terminateStuck() async throws {
         let threshold = now.addingTimeInterval(-configuration.maxRunning)
         var continuation: String?
+        var seen: Set<String> = []
         repeat {
             guard withinBudget else {
                 budgetExhausted = true
@@ -48,6 +49,13 @@ struct DurableCleanupPass {
                 try await terminate(instance)
             }
             continuation = page.continuation
+            if let token = continuation, !seen.insert(token).inserted {
+                try fail(
+                    "list",
+                    RetentionError.durableRequestFailed(operation: "list", detail: "token \(token) repeated")
+                )
+                return
+            }
         } while continuation != nil
     }
 
@@ -96,13 +104,14 @@ struct DurableCleanupPass {
             width = nextWidth(after: purged, width: width)
             upper = lower
             guard purged == 0 else { continue }
-            guard let older = try await oldestRemaining(before: upper) else {
-                purgeFinished = true
-                return
+            // The listing's order is not creation order, so an older instance says only that the
+            // walk must go on, not how far: empty slices double the width (up to the maximum).
+            switch try await anyRemaining(before: upper) {
+            case true?: continue
+            case false?: purgeFinished = true
+            case nil: break
             }
-            if let created = older.createdTime, created < upper.addingTimeInterval(-width) {
-                upper = created.addingTimeInterval(1)
-            }
+            return
         }
     }
 
@@ -114,20 +123,30 @@ struct DurableCleanupPass {
         return width
     }
 
-    /// One ended instance created at or before `date`, if any remain.
-    private mutating func oldestRemaining(before date: Date) async throws -> DurableInstanceSummary? {
-        do {
-            let page = try await client.listInstances(
-                statuses: DurableCleanup.purgedStatuses,
-                createdTo: date,
-                top: 1,
-                continuation: nil
-            )
-            return page.instances.first
-        } catch {
-            try fail("list", error)
-            return nil
-        }
+    /// Whether an ended instance created at or before `date` remains; `nil` when the search failed
+    /// or could not finish (the next run looks again). Empty pages with a continuation (the service
+    /// may send them) are followed while the budget lasts.
+    private mutating func anyRemaining(before date: Date) async throws -> Bool? {
+        var continuation: String?
+        var seen: Set<String> = []
+        repeat {
+            let page: DurableInstancePage
+            do {
+                page = try await client.listInstances(
+                    statuses: DurableCleanup.purgedStatuses,
+                    createdTo: date,
+                    top: 1,
+                    continuation: continuation
+                )
+            } catch {
+                try fail("list", error)
+                return nil
+            }
+            if !page.instances.isEmpty { return true }
+            continuation = page.continuation
+            if let token = continuation, !seen.insert(token).inserted { return nil }
+        } while continuation != nil && withinBudget
+        return continuation == nil ? false : nil
     }
 
     /// Counts a failed request by operation; cancellation is rethrown.

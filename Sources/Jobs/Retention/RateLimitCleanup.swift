@@ -39,6 +39,7 @@ public enum RateLimitCleanup {
         let subject = "\(table) rows whose window has passed"
         summary.message = RetentionMessage.compose(summary, subject: subject, tableMissing: result.tableMissing)
         summary.payload = ["TotalEntries": .integer(Int64(summary.examined))]
+        summary.payload["StoreRequests"] = .integer(Int64(result.requests))
         RetentionMessage.log(summary, logger: logger)
         return summary
     }

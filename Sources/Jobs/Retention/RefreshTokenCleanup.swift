@@ -36,6 +36,7 @@ public enum RefreshTokenCleanup {
             "TotalTokens": .integer(Int64(summary.examined)),
             "RemainingTokens": .integer(Int64(summary.examined - summary.deleted)),
         ]
+        summary.payload["StoreRequests"] = .integer(Int64(result.requests))
         RetentionMessage.log(summary, logger: logger)
         return summary
     }

@@ -62,6 +62,7 @@ public enum SecurityEventCleanup {
             "RetentionDays": .integer(Int64(configuration.retentionDays)),
             "Cutoff": .string(RetentionTime.text(cutoff)),
         ]
+        summary.payload["StoreRequests"] = .integer(Int64(result.requests))
         RetentionMessage.log(summary, logger: logger)
         return summary
     }

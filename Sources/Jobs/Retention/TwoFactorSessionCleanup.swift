@@ -32,6 +32,7 @@ public enum TwoFactorSessionCleanup {
         let subject = "expired \(table) rows (ExpiresAt before \(RetentionTime.text(cutoff)))"
         summary.message = RetentionMessage.compose(summary, subject: subject, tableMissing: result.tableMissing)
         summary.payload = ["TotalSessions": .integer(Int64(summary.examined))]
+        summary.payload["StoreRequests"] = .integer(Int64(result.requests))
         RetentionMessage.log(summary, logger: logger)
         return summary
     }

@@ -48,17 +48,17 @@ extension AzureTableStore {
                     call
                 )
             case .failure(let error):
-                guard attempt < retry.maximumRetries else {
-                    throw TableStorageError(
-                        .unavailable,
-                        code: "TransportFailed",
-                        message: "\(call.method) \(location) failed after \(attempt + 1) attempts: \(error)",
-                        mayHaveBeenApplied: call.method != "GET"
-                    )
+                let failure = TransportFailure(error)
+                let maybeApplied = (unanswered || failure.mayHaveReachedService) && call.method != "GET"
+                guard failure.isRetryable, attempt < retry.maximumRetries else {
+                    throw failure.error(call, location, attempts: attempt + 1, mayHaveBeenApplied: maybeApplied)
                 }
                 try await backOff(attempt: attempt, retryAfter: nil, reason: "\(error)", call)
+                unanswered = unanswered || failure.mayHaveReachedService
+                attempt += 1
+                continue
             }
-            // A 5xx or a lost connection does not say whether the service applied the request.
+            // A 5xx does not say whether the service applied the request.
             unanswered = true
             attempt += 1
         }
@@ -163,5 +163,46 @@ extension AzureTableStore {
         case 500...: return .unavailable
         default: return .badRequest
         }
+    }
+}
+
+/// A transport failure, classified for the retry loop.
+struct TransportFailure {
+    let underlying: any Error
+
+    init(_ error: any Error) {
+        underlying = error
+    }
+
+    /// Failures that happen before a connection exists cannot have reached the service.
+    var mayHaveReachedService: Bool {
+        switch underlying as? HTTPError {
+        case .connectionFailed?, .nameResolutionFailed?, .invalidRequest?, .certificateRejected?: return false
+        default: return true
+        }
+    }
+
+    /// A malformed request, a rejected certificate or cancellation will not improve by retrying.
+    var isRetryable: Bool {
+        switch underlying as? HTTPError {
+        case .invalidRequest?, .certificateRejected?, .cancelled?: return false
+        default: return !(underlying is CancellationError)
+        }
+    }
+
+    func error(_ call: AzureCall, _ location: String, attempts: Int, mayHaveBeenApplied: Bool) -> TableStorageError {
+        let kind: TableStorageError.Kind
+        switch underlying as? HTTPError {
+        case .invalidRequest?: kind = .badRequest
+        case .certificateRejected?: kind = .configuration
+        default: kind = .unavailable
+        }
+        return TableStorageError(
+            kind,
+            code: "TransportFailed",
+            message:
+                "\(call.method) \(location) failed after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(underlying)",
+            mayHaveBeenApplied: mayHaveBeenApplied
+        )
     }
 }
