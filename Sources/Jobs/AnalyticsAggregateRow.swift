@@ -23,6 +23,16 @@ enum AnalyticsAggregateRow {
         now: Timestamp,
         hasher: SipHasher
     ) async throws -> Bool {
+        // Most rows of a nightly run are new (a new day): try to insert first, and read only when
+        // the row exists.
+        if let fresh = merged(nil, key: key, delta: delta, through: through, now: now, hasher: hasher) {
+            do {
+                try await store.insert(fresh, into: table)
+                return true
+            } catch let error as TableStorageError where error.kind == .conflict && error.code == "EntityAlreadyExists"
+            {
+            }
+        }
         for _ in 0..<8 {
             let existing = try await store.get(from: table, partitionKey: key.partitionKey, rowKey: key.day)
             guard let merged = merged(existing, key: key, delta: delta, through: through, now: now, hasher: hasher)

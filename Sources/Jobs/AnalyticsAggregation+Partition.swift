@@ -13,6 +13,7 @@ extension AnalyticsAggregation {
     func aggregate(partition: String, now: Timestamp) async throws -> BusinessCounters {
         var counters = BusinessCounters(["Partitions": 1])
         var checkpoint = try await loadCheckpoint(partition)
+        let hadCheckpoint = checkpoint.row.etag != nil
         let cutoff = cutoffKey(now: now)
 
         if TableKeyOrder.less(checkpoint.appliedThrough, checkpoint.pendingThrough) {
@@ -36,7 +37,8 @@ extension AnalyticsAggregation {
             await deleteEvents(events, now: now, &counters)
             if events.count < options.chunkEvents { break }
         }
-        try await deleteExpiredShortLinkEvents(partition, now: now, &counters)
+        // Short-link events kept by earlier runs expire here; this run keeps only unexpired ones.
+        if hadCheckpoint { try await deleteExpiredShortLinkEvents(partition, now: now, &counters) }
         return counters
     }
 
@@ -111,12 +113,13 @@ extension AnalyticsAggregation {
     /// short-link screen reads them) and events whose instant cannot be read (nothing is lost).
     private func deleteEvents(_ events: [TableEntity], now: Timestamp, _ counters: inout BusinessCounters) async {
         var writer = PartitionBatchWriter(store: store, table: Self.rawTable)
+        let oldest = retentionThreshold(now: now)
         for event in events {
-            if BusinessFields.text(event["EventType"]) == "ShortLinkRedirect" {
+            guard let instant = AnalyticsFold.instant(of: event) else { continue }
+            if BusinessFields.text(event["EventType"]) == "ShortLinkRedirect", instant >= oldest {
                 counters.add("KeptShortLinkEvents")
                 continue
             }
-            guard AnalyticsFold.instant(of: event) != nil else { continue }
             await writer.add(.delete(partitionKey: event.partitionKey, rowKey: event.rowKey, ifMatch: .any))
         }
         await writer.flush()

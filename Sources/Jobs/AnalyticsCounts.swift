@@ -47,21 +47,28 @@ struct CountMap: Sendable, Equatable {
         return result
     }
 
+    /// The map as JSON objects of at most ``partCharacters`` UTF-8 bytes each (never fewer UTF-16
+    /// units than bytes, so the property limit holds), keys sorted.
     private func encodedParts() -> [String] {
         var parts: [String] = []
-        var current: [String: JSONValue] = [:]
-        var length = 2
+        var current: [UInt8] = [UInt8(ascii: "{")]
         for key in counts.keys.sorted() {
-            let entry = JSONValue.object([key: .integer(Int64(counts[key]!))]).jsonText.utf16.count - 1
-            if length + entry > Self.partCharacters, !current.isEmpty {
-                parts.append(JSONValue.object(current).jsonText)
-                current = [:]
-                length = 2
+            var entry: [UInt8] = []
+            JSONValue.writeString(key, into: &entry)
+            entry.append(UInt8(ascii: ":"))
+            entry.append(contentsOf: String(counts[key] ?? 0).utf8)
+            if current.count > 1, current.count + entry.count + 2 > Self.partCharacters {
+                current.append(UInt8(ascii: "}"))
+                parts.append(String(decoding: current, as: UTF8.self))
+                current = [UInt8(ascii: "{")]
             }
-            current[key] = .integer(Int64(counts[key]!))
-            length += entry
+            if current.count > 1 { current.append(UInt8(ascii: ",")) }
+            current.append(contentsOf: entry)
         }
-        if !current.isEmpty { parts.append(JSONValue.object(current).jsonText) }
+        if current.count > 1 {
+            current.append(UInt8(ascii: "}"))
+            parts.append(String(decoding: current, as: UTF8.self))
+        }
         return parts
     }
 

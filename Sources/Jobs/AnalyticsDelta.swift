@@ -121,8 +121,7 @@ struct AnalyticsFold {
     }
 
     private mutating func update(_ key: AggregateKey, userId: String, _ body: (inout AnalyticsDelta) -> Void) {
-        var delta = deltas[key] ?? AnalyticsDelta(userId: userId)
-        body(&delta)
-        deltas[key] = delta
+        // Mutating in place: copying the delta out and back would copy its sets on every event.
+        body(&deltas[key, default: AnalyticsDelta(userId: userId)])
     }
 }

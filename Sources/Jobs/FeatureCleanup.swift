@@ -31,12 +31,12 @@ struct FeatureCleanup {
         let partition = TableFilter.partitionKey(userId)
         var pageRank: [String: Int] = [:]
 
-        await step("Pages", "pages over the limit", &report) {
+        await step("Pages", "pages", &report) {
             let rows = try await BusinessTables.all(store, "Pages", filter: partition)
             for (rank, page) in FeatureCleanupPlan.orderedPages(rows).enumerated() { pageRank[page.rowKey] = rank }
             return FeatureCleanupPlan.pages(rows, features)
         }
-        await step("Appearance", "appearance rows (themes, video)", &report) {
+        await step("Appearance", "appearance rows", &report) {
             FeatureCleanupPlan.appearance(
                 try await BusinessTables.all(store, "Appearance", filter: partition),
                 features
@@ -46,7 +46,7 @@ struct FeatureCleanup {
             FeatureCleanupPlan.apiKeys(try await BusinessTables.all(store, "ApiKeys", filter: partition), features)
         }
         let ranks = pageRank
-        await step("Links", "links (limit and premium flags)", &report) {
+        await step("Links", "links", &report) {
             let rows = try await BusinessTables.all(store, "Links", filter: partition)
             return FeatureCleanupPlan.links(rows, features, pageRank: ranks)
         }
@@ -103,7 +103,7 @@ struct FeatureCleanup {
             report.failedRows += outcome.failed
             report.failures += outcome.failures
             if outcome.applied > 0 {
-                report.actions.append("Updated \(outcome.applied) \(what) for the \(report.tier.rawValue) tier")
+                report.actions.append("\(what): \(outcome.applied) updated to the \(report.tier.rawValue) tier limits")
             }
         } catch {
             report.failedRows += 1

@@ -37,6 +37,7 @@ extension ScheduledTaskOrchestrator {
         let parameters = BusinessFields.text(task["Parameters"]).flatMap { try? JSONParser.parse($0) } ?? [:]
         let outcome: Result<JSONValue, ScheduledTaskActions.Failure>
         do {
+            _ = try TaskRecurrence(parsing: BusinessFields.text(task["Recurrence"]))
             outcome = .success(
                 try await ScheduledTaskActions.run(
                     type: type,
@@ -45,8 +46,10 @@ extension ScheduledTaskOrchestrator {
                     store: store
                 )
             )
+        } catch let failure as ScheduledTaskActions.Failure {
+            outcome = .failure(failure)
         } catch {
-            outcome = .failure(error)
+            outcome = .failure(ScheduledTaskActions.Failure(message: "\(error)", permanent: true))
         }
         let zone = try await zones.zone(for: claimed, store: store)
         let finished = finish(claimed, outcome: outcome, attempt: attempt, now: now, zone: zone, counters: &counters)

@@ -131,6 +131,25 @@ struct BusinessAnalyticsAggregationTests {
         #expect(StoreSnapshot.same(recovered.rows("Analytics"), expected.rows("Analytics")))
     }
 
+    @Test("kept short-link events are deleted once older than the retention, never counted twice")
+    func shortLinkEventsExpire() async throws {
+        let store = try await seededBusinessStore()
+        let first = try await job(store).runInline(now: aggregationNow, logger: .silent)
+        let kept = try await store.queryAll("Analytics", filter: .equal("EventType", "ShortLinkRedirect")).count
+        #expect(kept > 0)
+        #expect(first["KeptShortLinkEvents"] == kept)
+
+        let later = Timestamp(seconds: aggregationNow.seconds + 100 * 86_400)
+        let second = try await job(store).runInline(now: later, logger: .silent)
+        #expect(second["ExpiredShortLinkEventsDeleted"] == 0)
+        #expect(second["ProcessedEvents"] == 0)
+
+        let muchLater = Timestamp(seconds: aggregationNow.seconds + 190 * 86_400)
+        let third = try await job(store).runInline(now: muchLater, logger: .silent)
+        #expect(third["ExpiredShortLinkEventsDeleted"] == kept)
+        #expect(try await store.queryAll("Analytics").isEmpty)
+    }
+
     @Test("small chunks give the same counts as one big chunk")
     func chunkingIsInvisible() async throws {
         let small = try await seededBusinessStore()

@@ -116,6 +116,25 @@ struct BusinessScheduledTaskTests {
         #expect(after["NextRunAt"]?.dateTimeValue == Timestamp.utc(year: 2026, month: 3, day: 10, hour: 13))
     }
 
+    @Test("a task with an unreadable recurrence fails without running")
+    func badRecurrence() async throws {
+        let store = try await seededBusinessStore()
+        var row = TableEntity(partitionKey: alice, rowKey: "task-bad")
+        row["TaskType"] = "SetShortLinkActive"
+        row["TaskState"] = "Planned"
+        row["Recurrence"] = "every other tuesday"
+        row["ScheduledTime"] = .string("1773100000")
+        row["Parameters"] = "{\"slug\":\"alice2\",\"active\":false}"
+        try await store.insert(row, into: "ScheduledTasks")
+        _ = try await job(store).runInline(now: businessNow, logger: .silent)
+        let after = try #require(try await store.get(from: "ScheduledTasks", partitionKey: alice, rowKey: "task-bad"))
+        #expect(after["TaskState"] == "Failed")
+        #expect(after["LastError"]?.stringValue?.contains("Recurrence") == true)
+        #expect(
+            try await store.get(from: "ShortLinks", partitionKey: alice, rowKey: "alice2")?["Active"] == .bool(true)
+        )
+    }
+
     @Test("link schedules read wall-clock times in the owner's zone")
     func linkPhases() {
         let zone = TimeZone(identifier: "America/New_York")!
