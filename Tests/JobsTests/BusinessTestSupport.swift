@@ -90,3 +90,9 @@ func demoUserRef(_ name: String) -> String {
     let key = demoUserKey(name)
     return rowRef("Users", key.partitionKey, key.rowKey)
 }
+
+/// A logger that keeps its records for assertions.
+func collectingLogger() -> (Logger, CollectingSink) {
+    let sink = CollectingSink()
+    return (Logger(label: "test", level: .debug, sink: sink), sink)
+}
