@@ -17,6 +17,7 @@ enum Entrypoints {
         do {
             let functions = try AppTimers.functions(settings: settings, logger: logger)
             functions.register(in: app)
+            DevHostHooks.install(in: app, functions: functions, settings: settings)
         } catch {
             // Serving goes on so the host sees answers; every timer function then fails with the cause.
             logger.error("timer functions unavailable", metadata: ["error": "\(error)"])
@@ -42,6 +43,7 @@ enum AppTimers {
     static func registry() -> TimerRegistry {
         var registry = TimerRegistry()
         RetentionJobs.register(into: &registry)
+        BusinessJobs.register(into: &registry)
         return registry
     }
 

@@ -30,6 +30,18 @@ public enum LinkTomeCommandLine {
             CronCommand.run($0)
         },
         DurableCommand.subcommand,
+        Subcommand(name: "analytics", summary: "measure the analytics aggregation: analytics bench [--events N]") {
+            await AnalyticsCommand.run($0)
+        },
+        Subcommand(
+            name: "backup",
+            summary: "back up or restore the critical tables: backup run|list|restore <manifest>"
+        ) {
+            await BackupCommand.run($0)
+        },
+        Subcommand(name: "health", summary: "print the latest health check, or run one: health [run]") {
+            await HealthCommand.run($0)
+        },
         Subcommand(name: "retention", summary: "measure the housekeeping jobs: retention bench [--rows N]") {
             await RetentionCommand.run($0)
         },
@@ -37,6 +49,7 @@ public enum LinkTomeCommandLine {
         DoctorCommand.subcommand,
         TimersCommand.subcommand,
         TableCommand.subcommand,
+        DevCommand.subcommand,
     ]
 
     static var usage: String {
