@@ -72,13 +72,15 @@ struct TimerRunner: Sendable {
             claimed.attempt = attempt
         }
 
-        guard let written = try await rows.update(claimed) else { return nil }
         let instanceId = TimerInstanceId.make(
             timerId: timer.id,
             occurrence: occurrence,
             attempt: manual ? 1 : attempt,
             manual: manual
         )
+        claimed.claimInstanceId = instanceId
+
+        guard let written = try await rows.update(claimed) else { return nil }
         return ClaimedRun(
             timer: timer,
             row: written,
@@ -151,6 +153,7 @@ struct TimerRunner: Sendable {
         var row = run.row
         row.claimOwner = ""
         row.claimExpires = nil
+        row.claimInstanceId = ""
         row.durationMilliseconds = Self.milliseconds(from: run.startedAt, to: now)
         switch result {
         case .completed(let summary):

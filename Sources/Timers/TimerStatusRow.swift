@@ -45,6 +45,9 @@ public struct TimerStatusRow: Sendable, Hashable {
     /// Who holds the claim of a run in progress, and until when.
     public var claimOwner: String = ""
     public var claimExpires: Date?
+    /// The orchestration instance id the claimed run starts if its command asks for one; lets a later
+    /// tick adopt that orchestration when the run died between starting it and recording it.
+    public var claimInstanceId: String = ""
     /// When a failed occurrence may be retried.
     public var retryAt: Date?
     /// `Schedule`, `Retry` or `Manual`: what started the last run.
@@ -137,6 +140,7 @@ extension TimerStatusRow {
         durationMilliseconds = reader.int("DurationMs").map(Int64.init)
         claimOwner = reader.string("ClaimOwner")
         claimExpires = reader.date("ClaimExpires")
+        claimInstanceId = reader.string("ClaimInstanceId")
         retryAt = reader.date("RetryAt")
         trigger = reader.string("Trigger")
         lastCompleted = reader.date("LastCompleted")
@@ -175,6 +179,7 @@ extension TimerStatusRow {
         put("DurationMs", durationMilliseconds.map(TableValue.int64))
         put("ClaimOwner", text: claimOwner)
         put("ClaimExpires", claimExpires)
+        put("ClaimInstanceId", text: claimInstanceId)
         put("RetryAt", retryAt)
         put("Trigger", text: trigger)
         put("LastCompleted", lastCompleted)

@@ -213,19 +213,40 @@ public struct TimerTick: Sendable {
         return .busy("claimed by \(row.claimOwner) until \(until)")
     }
 
-    /// A claim that expired without a result: its run died. Marks it failed so it can be retried.
+    /// A claim that expired without a result: its run died. When the run had already started its
+    /// orchestration (it died before recording it), the orchestration is adopted, so the running guard
+    /// settles it and nothing runs twice; otherwise the run is marked failed so it can be retried.
+    /// `nil` when the row was rewritten (adopted, or changed by another writer): evaluate it afresh.
     private func releaseAbandoned(_ row: TimerStatusRow, logger log: Logger) async throws -> TimerStatusRow? {
         let now = environment.clock.now()
         var released = row
         let expired = row.claimExpires.map { Timestamp($0).iso8601Trimmed } ?? "an unknown time"
         released.claimOwner = ""
         released.claimExpires = nil
+        released.claimInstanceId = ""
+        if try await startedOrchestration(of: row) {
+            released.orchestratorId = row.claimInstanceId
+            released.orchestratorStarted = row.lastOccurrence ?? now
+            _ = try await rows.update(released)
+            log.warning(
+                "abandoned timer run had started its orchestration; adopting it",
+                metadata: ["owner": row.claimOwner, "orchestration.instance": row.claimInstanceId]
+            )
+            return nil
+        }
         let message =
             "the run claimed by \(row.claimOwner) did not record a result before its claim expired at \(expired)"
         runner.markFailed(&released, message: message, at: now)
         guard let written = try await rows.update(released) else { return nil }
         log.warning("abandoned timer run marked failed", metadata: ["owner": row.claimOwner])
         return written
+    }
+
+    /// Whether the abandoned run's orchestration exists. Without a durable client the answer is no:
+    /// the run cannot have started one through this app.
+    private func startedOrchestration(of row: TimerStatusRow) async throws -> Bool {
+        guard !row.claimInstanceId.isEmpty, let durable = environment.durable else { return false }
+        return try await durable.instanceStatus(row.claimInstanceId) != nil
     }
 
     /// Rewrites the row when its catalogue columns, next occurrence or legacy columns are out of date.

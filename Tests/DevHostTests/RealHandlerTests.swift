@@ -198,16 +198,7 @@ struct RealHandlerResilienceTests {
         let occurrences = clean.map {
             $0.instanceId.replacingOccurrences(of: #":attempt-\d+$"#, with: "", options: .regularExpression)
         }
-        withKnownIssue(
-            """
-            When the handler dies after a tick started an orchestration but before the status row recorded \
-            it, the expired claim is marked failed and retried as attempt 2, so the job runs twice. The \
-            tick could look up the claimed run's deterministic instance id before retrying.
-            """,
-            isIntermittent: true
-        ) {
-            #expect(Set(occurrences).count == occurrences.count, "\(occurrences.sorted())")
-        }
+        #expect(Set(occurrences).count == occurrences.count, "\(occurrences.sorted())")
     }
 }
 

@@ -47,6 +47,36 @@ struct RunningGuardTests {
         #expect(row.status == .started && row.orchestratorId == Self.instance && row.claimOwner.isEmpty)
     }
 
+    @Test("a run that died after starting its orchestration, before recording it, is adopted and not run again")
+    func adoptsOrchestrationOfAbandonedRun() async throws {
+        let (fixture, catalogue) = Self.fixture()
+        var stuck = TimerStatusRow(timer: try #require(catalogue.timers.first))
+        stuck.status = .started
+        stuck.claimOwner = "crashed-host/42/abcd"
+        stuck.claimExpires = utc("2026-01-20T00:10:00Z")
+        stuck.claimInstanceId = Self.instance
+        stuck.lastServedOccurrence = utc("2026-01-20T00:00:00Z")
+        stuck.lastOccurrence = utc("2026-01-20T00:00:04Z")
+        stuck.attempt = 1
+        stuck.trigger = "Schedule"
+        try await fixture.store.createTableIfNotExists(TimerStatusRow.table)
+        try await fixture.store.insert(stuck.entity, into: TimerStatusRow.table)
+        // The dead run got as far as starting its orchestration.
+        try await fixture.durable.startOrchestration("LinkTomeOrchestrator", instanceId: Self.instance, input: .null)
+        fixture.durable.set(Self.instance, .running)
+
+        let adopted = await fixture.tick(catalogue, at: "2026-01-20T00:15:00Z")
+        let adoptedRow = try #require(try await fixture.row(Self.billing))
+        fixture.durable.set(Self.instance, .completed, output: ["Status": "Success"])
+        _ = await fixture.tick(catalogue, at: "2026-01-20T00:30:00Z")
+        let settled = try #require(try await fixture.row(Self.billing))
+
+        #expect(adopted.outcome(for: Self.billing) == .busy("orchestration \(Self.instance) is Running"))
+        #expect(adoptedRow.orchestratorId == Self.instance && adoptedRow.claimOwner.isEmpty)
+        #expect(settled.status == .completed && settled.orchestratorId.isEmpty)
+        #expect(fixture.durable.starts.map(\.instanceId) == [Self.instance])
+    }
+
     @Test("while the orchestration is Pending or Running the timer is skipped, even when its next occurrence is due")
     func pendingAndRunningBlock() async throws {
         let (fixture, catalogue) = Self.fixture()
