@@ -151,7 +151,7 @@ enum CronCommand {
     }
 
     private static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStreams.write(text + "\n", to: .error)
     }
 
     @discardableResult

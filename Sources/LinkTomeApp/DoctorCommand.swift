@@ -82,6 +82,6 @@ enum DoctorCommand {
     }
 
     static func writeError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        StandardStreams.write(text, to: .error)
     }
 }

@@ -58,7 +58,7 @@ public enum LinkTomeCommandLine {
             return 0
         }
         guard let command = subcommands.first(where: { $0.name == name }) else {
-            FileHandle.standardError.write(Data("linktome: unknown command '\(name)'\n\n\(usage)\n".utf8))
+            StandardStreams.write("linktome: unknown command '\(name)'\n\n\(usage)\n", to: .error)
             return 2
         }
         return await command.run(Array(arguments.dropFirst()))

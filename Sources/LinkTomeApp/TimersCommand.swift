@@ -40,7 +40,7 @@ enum TimersCommand {
         do {
             options = try parse(arguments)
         } catch {
-            FileHandle.standardError.write(Data("linktome timers: \(error.message)\n\n\(usage)\n".utf8))
+            StandardStreams.write("linktome timers: \(error.message)\n\n\(usage)\n", to: .error)
             return 2
         }
         if options.verb == "help" {
@@ -58,7 +58,7 @@ enum TimersCommand {
         do {
             service = try makeService(options, settings: settings, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("linktome timers: \(error)\n".utf8))
+            StandardStreams.write("linktome timers: \(error)\n", to: .error)
             return 1
         }
 
@@ -101,13 +101,13 @@ enum TimersCommand {
             if case .failed = run.result { return 1 }
             return 0
         } catch TimersError.timerBusy(let timer, let reason) {
-            FileHandle.standardError.write(Data("linktome timers: \(timer) is running (\(reason)); not started\n".utf8))
+            StandardStreams.write("linktome timers: \(timer) is running (\(reason)); not started\n", to: .error)
             return 3
         } catch let error as TimersError {
-            FileHandle.standardError.write(Data("linktome timers: \(error)\n".utf8))
+            StandardStreams.write("linktome timers: \(error)\n", to: .error)
             return 2
         } catch {
-            FileHandle.standardError.write(Data("linktome timers: \(error)\n".utf8))
+            StandardStreams.write("linktome timers: \(error)\n", to: .error)
             return 1
         }
     }
@@ -149,7 +149,7 @@ enum TimersCommand {
             for problem in report.problems { print("problem: \(problem)") }
         }
         if let failure = report.failure {
-            FileHandle.standardError.write(Data("linktome timers: \(failure)\n".utf8))
+            StandardStreams.write("linktome timers: \(failure)\n", to: .error)
             return 1
         }
         return 0
@@ -217,7 +217,7 @@ enum TimersCommand {
 /// Writes log lines to standard error, keeping standard output for the command's result.
 struct StandardErrorSink: LogSink {
     func emit(_ record: LogRecord) {
-        FileHandle.standardError.write(Data((record.formatted + "\n").utf8))
+        StandardStreams.write(record.formatted + "\n", to: .error)
     }
 }
 
