@@ -20,6 +20,9 @@ public enum CronError: Error, Sendable, Hashable, CustomStringConvertible {
         case notAValue(String)
         /// A number too large for a 32-bit integer, which .NET's `int.Parse` rejects.
         case overflow(String)
+        /// A step that fits 32 bits but, counted from `start`, passes the largest 32-bit integer,
+        /// where NCrontab's own counting overflows and throws.
+        case stepOverflow(start: Int, step: Int)
         /// A value below the field's minimum.
         case belowMinimum(Int)
         /// A value above the field's maximum.
@@ -71,7 +74,11 @@ extension CronError.Problem {
             }
             return "'\(text)' is neither a number in \(range) nor a prefix of an English \(field) name"
         case .overflow(let text):
-            return "'\(text)' is too large"
+            return "'\(text)' is too large: numbers must fit a 32-bit integer (at most 2147483647)"
+        case .stepOverflow(let start, let step):
+            let span = field.maximum - field.minimum
+            return "step \(step) counted from \(start) passes 2147483647, where NCRONTAB's counting overflows; "
+                + "any step above \(span) selects only the start, so write \(start) without a step"
         case .belowMinimum(let value):
             return "\(value) is below the minimum \(field.minimum) (range \(range))"
         case .aboveMaximum(let value):
