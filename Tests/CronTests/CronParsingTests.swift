@@ -95,6 +95,21 @@ struct CronParsingTests {
         #expect(tooBig.contains("'2147483648' is too large: numbers must fit a 32-bit integer"))
     }
 
+    @Test("control characters in tokens are shown escaped, and a tab inside a field is called out")
+    func controlCharacters() {
+        let tab = error("*\t* * * * *")?.description ?? ""
+        #expect(tab.contains("invalid minute field '*\\t*'"))
+        #expect(tab.contains("a tab is not a field separator, use spaces"))
+        #expect(!tab.contains("\t"))
+
+        let control = error("0 \u{1}5 * * * *")?.description ?? ""
+        #expect(control.contains("'\\u{1}5'"))
+        #expect(!control.unicodeScalars.contains { $0.value < 0x20 })
+
+        let count = error("0\t0\t0 * *")?.description ?? ""
+        #expect(count.contains("'0\\t0\\t0 * *'") && count.contains("tabs do not separate fields"))
+    }
+
     @Test("reversed ranges are swapped, not wrapped")
     func reversedRanges() {
         #expect(canonical("0 0 0 * * FRI-MON") == "0 0 0 * * 1-5")
