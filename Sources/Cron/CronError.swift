@@ -14,6 +14,9 @@ public enum CronError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidField(field: CronField, token: String, problem: Problem)
     /// A time-zone setting names no known zone.
     case unknownTimeZone(source: String, identifier: String)
+    /// A zone written as an offset from GMT or UTC (`GMT+5`, `UTC-03:30`), which tools read with
+    /// opposite signs: POSIX `TZ` and IANA's `Etc/GMT+5` mean five hours *behind* UTC.
+    case ambiguousTimeZone(source: String, identifier: String)
 
     /// What is wrong with a field element.
     public enum Problem: Sendable, Hashable {
@@ -49,7 +52,23 @@ public enum CronError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownTimeZone(let source, let identifier):
             return "unknown time zone \(quoted(identifier)) in \(source): use an IANA zone id such as "
                 + "'America/New_York', 'Europe/Berlin' or 'UTC'"
+        case .ambiguousTimeZone(let source, let identifier):
+            return Self.ambiguousZoneMessage(source, identifier)
         }
+    }
+
+    private static func ambiguousZoneMessage(_ source: String, _ identifier: String) -> String {
+        var text = "ambiguous time zone \(quoted(identifier)) in \(source): POSIX TZ and the IANA zones Etc/GMT±N "
+        text += "read an offset after GMT or UTC as hours behind UTC, other tools as ahead, so it is refused. "
+        var id = Substring(identifier.trimmingCharacters(in: .whitespaces))
+        if id.first == ":" { id = id.dropFirst() }
+        guard let offset = CronTimeZone.writtenOffset(String(id)), offset.minutes == 0 else {
+            return text + "Name the zone instead, with an IANA city such as 'Asia/Kolkata' or 'America/St_Johns'"
+        }
+        let hours = offset.hours
+        let ahead = "'Etc/GMT-\(hours)' is UTC+\(hours) all year"
+        let behind = "'Etc/GMT+\(hours)' is UTC-\(hours)"
+        return text + "Name the zone instead: \(ahead), \(behind); or use an IANA city such as 'Asia/Karachi'"
     }
 
     private static func fieldCountMessage(_ expression: String, _ found: Int) -> String {
