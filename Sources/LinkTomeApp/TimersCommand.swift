@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 import LinkTomeCore
 import TableStorage
@@ -18,7 +19,8 @@ enum TimersCommand {
                  last run, next run, duration and error; catalogue problems and stale rows follow
           run    runs one timer now under the same claim as the scheduled tick (refused while the
                  timer runs); it does not use up the next scheduled occurrence
-          tick   runs one tick as the timer trigger does (--at fixes the clock, for trials)
+          tick   runs one tick as the timer trigger does (--at fixes the clock, for trials: an ISO 8601
+                 time; without Z or an offset it is UTC, and a date alone is midnight UTC)
 
         The store is the one the settings choose (LINKTOME_STORAGE, LINKTOME_SQLITE_PATH,
         AzureWebJobsStorage, else .linktome/linktome.sqlite). Orchestrations need LINKTOME_DURABLE_URL
@@ -180,6 +182,10 @@ enum TimersCommand {
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options {
         var options = Options()
+        if arguments.contains("--help") || arguments.contains("-h") {
+            options.verb = "help"
+            return options
+        }
         var rest = arguments[...]
         guard let verb = rest.popFirst() else { throw UsageError(message: "missing list, run or tick") }
         guard ["list", "run", "tick", "help", "--help", "-h"].contains(verb) else {
@@ -193,10 +199,11 @@ enum TimersCommand {
             case "--by": options.requester = try value(&rest, for: argument)
             case "--at":
                 let text = try value(&rest, for: argument)
-                guard let instant = Timestamp(iso8601: text) else {
-                    throw UsageError(message: "--at needs ISO 8601, got '\(text)'")
+                guard let instant = CronTimeZone.date(iso8601: text, in: CronTimeZone.utc) else {
+                    let shown = text.escapingControlCharacters
+                    throw UsageError(message: "--at needs an ISO 8601 time like 2026-01-20T06:00:00Z, got '\(shown)'")
                 }
-                options.at = instant.date
+                options.at = instant
             default:
                 guard options.verb == "run", options.key == nil, !argument.hasPrefix("--") else {
                     throw UsageError(message: "unexpected '\(argument)'")
