@@ -26,10 +26,12 @@ public struct TimerService: Sendable {
     public func runNow(_ key: String, requestedBy: String) async throws -> TimerManualRun {
         guard let timer = catalogue.timer(matching: key) else {
             let lowered = key.lowercased()
-            if let problem = catalogue.skipped.first(where: {
+            let problems = catalogue.skipped.filter {
                 $0.id?.lowercased() == lowered || $0.command?.lowercased() == lowered
-            }) {
-                throw TimersError.invalidInput("timer '\(key)' is not runnable: \(problem.message)")
+            }
+            if !problems.isEmpty {
+                let reasons = problems.map(\.message).joined(separator: "; ")
+                throw TimersError.invalidInput("timer '\(key.escapingControlCharacters)' is not runnable: \(reasons)")
             }
             throw TimersError.timerNotFound(key)
         }
