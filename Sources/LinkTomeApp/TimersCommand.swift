@@ -142,13 +142,19 @@ enum TimersCommand {
                     "Outcome": .string("\(entry.outcome)"),
                 ]
             }
-            print(
-                JSONValue.object(["Timers": .array(entries), "Problems": .array(report.problems.map(JSONValue.string))])
-                    .prettyText
-            )
+            let object: JSONValue = [
+                "Timers": .array(entries), "Problems": .array(report.problems.map(JSONValue.string)),
+                "RemovedRows": .array(report.removedRows.map(JSONValue.string)),
+            ]
+            print(object.prettyText)
         } else {
-            for entry in report.entries { print("\(entry.command): \(describe(entry.outcome))") }
-            for problem in report.problems { print("problem: \(problem)") }
+            for entry in report.entries {
+                print("\(entry.command.escapingControlCharacters): \(describe(entry.outcome))")
+            }
+            for key in report.removedRows {
+                print("removed status row '\(key.escapingControlCharacters)': its timer is no longer in the catalogue")
+            }
+            for problem in report.problems { print("problem: \(problem.escapingControlCharacters)") }
         }
         if let failure = report.failure {
             StandardStreams.write("linktome timers: \(failure)\n", to: .error)

@@ -32,9 +32,9 @@ public struct CatalogueProblem: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         var text = position.map { "entry #\($0)" } ?? "catalogue"
-        if let id { text += " Id \(id)" }
-        if let command { text += " (\(command))" }
-        return text + (severity == .skipped ? " skipped: " : " warning: ") + message
+        if let id { text += " Id \(id.escapingControlCharacters)" }
+        if let command { text += " (\(command.escapingControlCharacters))" }
+        return text + (severity == .skipped ? " skipped: " : " warning: ") + message.escapingControlCharacters
     }
 }
 

@@ -14,9 +14,17 @@ public struct TimerOverview: Sendable {
         public var statusText: String { row?.status.text ?? "Not yet run" }
     }
 
+    /// A status row whose RowKey is no `Id` in the catalogue, and what the next tick does with it.
+    public struct StaleRow: Sendable, Hashable {
+        public var row: TimerStatusRow
+        public var fate: StaleRowFate
+    }
+
     public var entries: [Entry]
-    /// Rows whose RowKey is no catalogue Id (the next tick removes them).
-    public var orphanRows: [TimerStatusRow]
+    /// Rows whose RowKey is no catalogue Id, with what the next tick does with each (``RowRetention``).
+    public var staleRows: [StaleRow]
+    /// The rows of ``staleRows``.
+    public var orphanRows: [TimerStatusRow] { staleRows.map(\.row) }
     /// Catalogue problems (skipped entries and warnings).
     public var problems: [CatalogueProblem]
     /// Set when the status rows could not be read; the entries then have no rows.
@@ -35,7 +43,10 @@ public struct TimerOverview: Sendable {
         entries = catalogue.timers.map { timer in
             Entry(timer: timer, row: byId[timer.id], nextRun: planner.nextOccurrence(timer, now: now))
         }
-        orphanRows = rows.filter { !catalogue.declaredIds.contains($0.id) }.sorted { $0.id < $1.id }
+        let retention = RowRetention(catalogue: catalogue)
+        staleRows = rows.sorted { $0.id < $1.id }.compactMap { row in
+            retention.fate(ofRowKey: row.id).map { StaleRow(row: row, fate: $0) }
+        }
         problems = catalogue.problems
         self.storageError = storageError
         generatedAt = now
@@ -47,7 +58,7 @@ public struct TimerOverview: Sendable {
             "GeneratedAt": .string(Timestamp(generatedAt).iso8601Trimmed),
             "Timers": .array(entries.map(Self.json)),
             "Problems": .array(problems.map(Self.json)),
-            "OrphanRows": .array(orphanRows.map { ["Id": .string($0.id), "Command": .string($0.command)] }),
+            "OrphanRows": .array(staleRows.map(Self.json)),
         ]
         if let storageError { object["StorageError"] = .string(storageError) }
         return .object(object)
@@ -88,6 +99,21 @@ public struct TimerOverview: Sendable {
         return .object(object)
     }
 
+    private static func json(_ stale: StaleRow) -> JSONValue {
+        var object: [String: JSONValue] = ["Id": .string(stale.row.id), "Command": .string(stale.row.command)]
+        switch stale.fate {
+        case .remove:
+            object["Fate"] = "remove"
+        case .handOver(let id):
+            object["Fate"] = "handOver"
+            object["HandOverTo"] = .string(id)
+        case .keep(let reason):
+            object["Fate"] = "keep"
+            object["Reason"] = .string(reason)
+        }
+        return .object(object)
+    }
+
     private static func json(_ problem: CatalogueProblem) -> JSONValue {
         [
             "Severity": .string(problem.severity.rawValue),
@@ -111,7 +137,8 @@ extension TimerOverview {
         let lines = entries.map { entry -> [String] in
             let row = entry.row
             return [
-                entry.timer.command, entry.timer.cron, String(entry.timer.priority), entry.statusText,
+                entry.timer.command.escapingControlCharacters, entry.timer.cron.escapingControlCharacters,
+                String(entry.timer.priority), entry.statusText.escapingControlCharacters,
                 Self.short(row?.lastOccurrence), Self.short(entry.nextRun),
                 row?.durationMilliseconds.map(Self.duration) ?? "-", Self.clip(row?.errorMessage ?? "", 60),
             ]
@@ -120,10 +147,13 @@ extension TimerOverview {
         if !problems.isEmpty {
             text += "\ncatalogue problems:\n" + problems.map { "  " + $0.description }.joined(separator: "\n") + "\n"
         }
-        if !orphanRows.isEmpty {
-            let names = orphanRows.map { "  \($0.id)" + ($0.command.isEmpty ? "" : " (\($0.command))") }
-            text += "\nstatus rows of timers no longer in the catalogue (removed at the next tick):\n"
-            text += names.joined(separator: "\n") + "\n"
+        if !staleRows.isEmpty {
+            let lines = staleRows.map { stale in
+                let row = stale.row
+                let command = row.command.isEmpty ? "" : " (\(row.command.escapingControlCharacters))"
+                return "  \(row.id.escapingControlCharacters)\(command): \(stale.fate.summary)"
+            }
+            text += "\nstatus rows whose Id is not in the catalogue:\n" + lines.joined(separator: "\n") + "\n"
         }
         if let storageError { text += "\n" + storageError + "\n" }
         return text
@@ -149,7 +179,7 @@ extension TimerOverview {
     }
 
     static func clip(_ text: String, _ length: Int) -> String {
-        let line = text.replacingOccurrences(of: "\n", with: " ")
+        let line = text.replacingOccurrences(of: "\n", with: " ").escapingControlCharacters
         return line.count <= length ? line : String(line.prefix(length - 1)) + "…"
     }
 }

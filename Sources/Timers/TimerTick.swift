@@ -8,7 +8,8 @@ import TableStorage
 ///
 /// Timers are dispatched in priority order, a few at a time (`LINKTOME_TIMER_CONCURRENCY`). The
 /// claim makes every (timer, occurrence) run at most once however many ticks, processes or manual
-/// runs race for it. Rows of timers that left the catalogue are removed one by one.
+/// runs race for it. Rows of timers that left the catalogue are removed one by one (see
+/// ``RowRetention``), and skipped entries get a row with `Status = Invalid` saying why.
 public struct TimerTick: Sendable {
     public var environment: TimerEnvironment
     public var catalogue: TimerCatalogue
@@ -39,6 +40,7 @@ public struct TimerTick: Sendable {
         }
 
         await RowCleanup(tick: self).removeStaleRows(&snapshot, report: &report)
+        await SkippedEntryRows(tick: self).mark(&snapshot, report: &report)
         report.entries = await dispatch(snapshot, startedAt: report.startedAt)
         logSummary(report)
         return report
@@ -128,6 +130,12 @@ public struct TimerTick: Sendable {
         case .proceed(let settled): row = settled
         }
         if let busy = claimBusy(row) { return busy }
+        // The entry was skipped at an earlier tick and is valid again.
+        let revived = row.status == .invalid
+        if revived {
+            row.status = .notScheduled
+            row.errorMessage = ""
+        }
         if row.status == .started, !row.claimOwner.isEmpty {
             guard let released = try await releaseAbandoned(row, logger: log) else { return nil }
             row = released
@@ -140,7 +148,7 @@ public struct TimerTick: Sendable {
         let next = planner.nextOccurrence(timer, now: now)
         switch planner.decide(timer, row: row, now: now) {
         case .idle:
-            try await refreshIfStale(timer, row: row, next: next)
+            try await refreshIfStale(timer, row: row, next: next, force: revived)
             return .notDue(next: next)
         case .skip(let occurrence, let lateness):
             return try await recordSkip(timer, row: row, occurrence: occurrence, lateness: lateness, next: next, log)
@@ -229,8 +237,8 @@ public struct TimerTick: Sendable {
     }
 
     /// Rewrites the row when its catalogue columns, next occurrence or legacy columns are out of date.
-    private func refreshIfStale(_ timer: TimerDefinition, row: TimerStatusRow, next: Date?) async throws {
-        guard row.needsRepair || row.differs(from: timer) || row.nextOccurrence != next else { return }
+    private func refreshIfStale(_ timer: TimerDefinition, row: TimerStatusRow, next: Date?, force: Bool) async throws {
+        guard force || row.needsRepair || row.differs(from: timer) || row.nextOccurrence != next else { return }
         var refreshed = row
         refreshed.refresh(from: timer)
         refreshed.nextOccurrence = next
