@@ -142,3 +142,32 @@ struct RowRetentionTests {
         #expect(table.contains("Start-Daily (Start-Daily): history handed to timer daily"))
     }
 }
+
+@Suite("Status rows with control characters")
+struct ControlCharacterRowTests {
+    @Test("a stale row whose RowKey has a control character is listed escaped and removed by the tick")
+    func controlCharacterKey() async throws {
+        let raw = try RawSQLite()
+        let fixture = TimerFixture(store: raw.store)
+        try await raw.insertRaw(rowKeySQL: "'old' || char(9) || 'timer' || char(1)", props: #"{"Command":"Start-Old"}"#)
+        let catalogue = fixture.catalogue(catalogueJSON(entry(id: "hourly", cron: "0 0 * * * *")))
+
+        let table = await fixture.service(catalogue).overview().renderTable()
+        let report = await fixture.tick(catalogue, at: "2026-01-20T10:00:05Z")
+        let second = await fixture.tick(catalogue, at: "2026-01-20T10:15:05Z")
+
+        #expect(table.contains("  old\\ttimer\\u{1} (Start-Old): removed at the next tick"))
+        #expect(!table.unicodeScalars.contains { $0.value == 1 || $0.value == 9 })
+        #expect(report.removedRows == ["old\ttimer\u{1}"] && report.problems.isEmpty)
+        #expect(second.removedRows.isEmpty && second.problems.isEmpty)
+        let logged = fixture.logs.collected.first { $0.message == "stale timer status row removed" }
+        #expect(logged?.metadata["row"] == "old\\ttimer\\u{1}")
+    }
+
+    @Test("a row a store refuses to delete is reported as needing removal by hand")
+    func refusedDelete() {
+        let error = TableStorageError(.validation, code: "InvalidKeyCharacter", message: "RowKey contains U+0001")
+        let text = RowCleanup.problem(key: "bad\\u{1}", error: error)
+        #expect(text.contains("cannot be removed by this program") && text.contains("delete it by hand"))
+    }
+}
