@@ -10,17 +10,24 @@ import TableStorage
 struct RowCleanup {
     let tick: TimerTick
 
-    func removeStaleRows(_ snapshot: inout [String: TimerStatusRow], report: inout TimerTickReport) async {
+    /// Acts on every row whose RowKey is no declared `Id`. An unreadable row (`unreadable`) whose
+    /// fate is removal is removed like any other; one whose history should be handed over is kept.
+    func removeStaleRows(
+        _ snapshot: inout [String: TimerStatusRow],
+        unreadable: [String: String] = [:],
+        report: inout TimerTickReport
+    ) async {
         let retention = RowRetention(catalogue: tick.catalogue)
-        for key in snapshot.keys.sorted() {
-            guard let row = snapshot[key], let fate = retention.fate(ofRowKey: key) else { continue }
+        for key in Set(snapshot.keys).union(unreadable.keys).sorted() {
+            guard let fate = retention.fate(ofRowKey: key, readable: unreadable[key] == nil) else { continue }
             let shown = key.escapingControlCharacters
             do {
                 switch fate {
                 case .keep: continue
                 case .remove: break
                 case .handOver(let id):
-                    guard let timer = tick.catalogue.timers.first(where: { $0.id == id }) else { continue }
+                    guard let row = snapshot[key], let timer = tick.catalogue.timers.first(where: { $0.id == id })
+                    else { continue }
                     try await migrate(row, to: timer, snapshot: &snapshot)
                 }
                 try await tick.rows.delete(key)

@@ -37,8 +37,9 @@ public enum StaleRowFate: Sendable, Hashable {
 struct RowRetention {
     let catalogue: TimerCatalogue
 
-    /// The fate of the row keyed `key`, or `nil` when the key is a declared `Id`.
-    func fate(ofRowKey key: String) -> StaleRowFate? {
+    /// The fate of the row keyed `key`, or `nil` when the key is a declared `Id`. A row that cannot
+    /// be decoded (`readable` false) cannot hand its history over, so it is kept instead.
+    func fate(ofRowKey key: String, readable: Bool = true) -> StaleRowFate? {
         guard !catalogue.declaredIds.contains(key) else { return nil }
         if catalogue.isUnusable {
             return .keep("the catalogue cannot be used, so no status row is removed")
@@ -48,6 +49,9 @@ struct RowRetention {
         }
         let lowered = key.lowercased()
         if let timer = catalogue.timers.first(where: { $0.command.lowercased() == lowered }) {
+            guard readable else {
+                return .keep("it cannot be read, so its history cannot be handed to timer \(timer.id)")
+            }
             return .handOver(toTimerId: timer.id)
         }
         if catalogue.declaredCommands.contains(lowered) {

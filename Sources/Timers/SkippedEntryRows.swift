@@ -8,10 +8,14 @@ import LinkTomeCore
 struct SkippedEntryRows {
     let tick: TimerTick
 
-    func mark(_ snapshot: inout [String: TimerStatusRow], report: inout TimerTickReport) async {
+    func mark(
+        _ snapshot: inout [String: TimerStatusRow],
+        unreadable: [String: String] = [:],
+        report: inout TimerTickReport
+    ) async {
         guard !tick.catalogue.isUnusable else { return }
         for entry in tick.catalogue.skippedEntries {
-            guard let id = entry.id else { continue }
+            guard let id = entry.id, unreadable[id] == nil else { continue }
             let existing = snapshot[id]
             if existing?.status == .started { continue }
 

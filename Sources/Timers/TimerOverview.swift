@@ -9,9 +9,22 @@ public struct TimerOverview: Sendable {
         public var row: TimerStatusRow?
         /// The next occurrence computed now from the schedule.
         public var nextRun: Date?
+        /// Why the timer's row could not be read, when it exists but cannot be decoded.
+        public var rowProblem: String?
 
-        /// The row's status, or `Not yet run` without a row.
-        public var statusText: String { row?.status.text ?? "Not yet run" }
+        /// The row's status, `Unreadable row`, or `Not yet run` without a row.
+        public var statusText: String {
+            if rowProblem != nil { return "Unreadable row" }
+            return row?.status.text ?? "Not yet run"
+        }
+    }
+
+    /// A status row that exists but cannot be decoded, and what the next tick does with it when its
+    /// RowKey is no declared `Id` (`nil` when it belongs to a catalogue entry).
+    public struct UnreadableRow: Sendable, Hashable {
+        public var id: String
+        public var reason: String
+        public var fate: StaleRowFate?
     }
 
     /// A status row whose RowKey is no `Id` in the catalogue, and what the next tick does with it.
@@ -25,6 +38,8 @@ public struct TimerOverview: Sendable {
     public var staleRows: [StaleRow]
     /// The rows of ``staleRows``.
     public var orphanRows: [TimerStatusRow] { staleRows.map(\.row) }
+    /// Rows that exist but cannot be decoded; they are skipped.
+    public var unreadableRows: [UnreadableRow]
     /// Catalogue problems (skipped entries and warnings).
     public var problems: [CatalogueProblem]
     /// Set when the status rows could not be read; the entries then have no rows.
@@ -34,6 +49,7 @@ public struct TimerOverview: Sendable {
     init(
         catalogue: TimerCatalogue,
         rows: [TimerStatusRow],
+        unreadable: [String: String] = [:],
         planner: TimerPlanner,
         now: Date,
         storageError: String?
@@ -41,9 +57,17 @@ public struct TimerOverview: Sendable {
         var byId: [String: TimerStatusRow] = [:]
         for row in rows { byId[row.id] = row }
         entries = catalogue.timers.map { timer in
-            Entry(timer: timer, row: byId[timer.id], nextRun: planner.nextOccurrence(timer, now: now))
+            Entry(
+                timer: timer,
+                row: byId[timer.id],
+                nextRun: planner.nextOccurrence(timer, now: now),
+                rowProblem: unreadable[timer.id]
+            )
         }
         let retention = RowRetention(catalogue: catalogue)
+        unreadableRows = unreadable.keys.sorted().map { key in
+            UnreadableRow(id: key, reason: unreadable[key] ?? "", fate: retention.fate(ofRowKey: key, readable: false))
+        }
         staleRows = rows.sorted { $0.id < $1.id }.compactMap { row in
             retention.fate(ofRowKey: row.id).map { StaleRow(row: row, fate: $0) }
         }
@@ -52,7 +76,7 @@ public struct TimerOverview: Sendable {
         generatedAt = now
     }
 
-    /// The overview as JSON: `Timers`, `Problems`, `OrphanRows` and `StorageError`.
+    /// The overview as JSON: `Timers`, `Problems`, `OrphanRows`, `UnreadableRows` and `StorageError`.
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "GeneratedAt": .string(Timestamp(generatedAt).iso8601Trimmed),
@@ -60,6 +84,11 @@ public struct TimerOverview: Sendable {
             "Problems": .array(problems.map(Self.json)),
             "OrphanRows": .array(staleRows.map(Self.json)),
         ]
+        object["UnreadableRows"] = .array(
+            unreadableRows.map { row in
+                ["Id": .string(row.id), "Error": .string(row.reason), "Fate": .string(row.fate?.summary ?? "kept")]
+            }
+        )
         if let storageError { object["StorageError"] = .string(storageError) }
         return .object(object)
     }
@@ -74,6 +103,7 @@ public struct TimerOverview: Sendable {
             "NextOccurrence": date(entry.nextRun),
         ]
         if let zone = timer.timeZone { object["TimeZone"] = .string(zone.identifier) }
+        if let problem = entry.rowProblem { object["RowError"] = .string(problem) }
         guard let row = entry.row else { return .object(object) }
 
         object["LastOccurrence"] = date(row.lastOccurrence)
@@ -131,7 +161,7 @@ public struct TimerOverview: Sendable {
 
 extension TimerOverview {
     /// A fixed-width table: command, schedule, priority, status, last run, next run, duration and
-    /// error (times in UTC), followed by catalogue problems, orphan rows and a storage error.
+    /// error (times in UTC), followed by catalogue problems, stale rows, unreadable rows and a storage error.
     public func renderTable() -> String {
         let header = ["COMMAND", "SCHEDULE", "PRI", "STATUS", "LAST RUN (UTC)", "NEXT RUN (UTC)", "DURATION", "ERROR"]
         let lines = entries.map { entry -> [String] in
@@ -155,7 +185,14 @@ extension TimerOverview {
             }
             text += "\nstatus rows whose Id is not in the catalogue:\n" + lines.joined(separator: "\n") + "\n"
         }
-        if let storageError { text += "\n" + storageError + "\n" }
+        if !unreadableRows.isEmpty {
+            let lines = unreadableRows.map { row in
+                "  \(row.id.escapingControlCharacters): \(row.reason.escapingControlCharacters)"
+                    + (row.fate.map { " (\($0.summary))" } ?? "")
+            }
+            text += "\nstatus rows that cannot be read (skipped):\n" + lines.joined(separator: "\n") + "\n"
+        }
+        if let storageError { text += "\n" + storageError.escapingControlCharacters + "\n" }
         return text
     }
 

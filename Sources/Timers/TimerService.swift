@@ -87,17 +87,17 @@ public struct TimerService: Sendable {
     /// The catalogue joined with the status rows. Never fails: unreadable storage is reported in
     /// the overview, and every row reads leniently.
     public func overview() async -> TimerOverview {
-        let rows: [TimerStatusRow]
+        var snapshot = TimerStatusSnapshot()
         var storageError: String?
         do {
-            rows = try await TimerStatusStore(store: environment.store).readAllIfPresent()
+            snapshot = try await TimerStatusStore(store: environment.store).readAllIfPresent()
         } catch {
-            rows = []
             storageError = "status rows cannot be read from \(environment.store.location): \(error)"
         }
         return TimerOverview(
             catalogue: catalogue,
-            rows: rows,
+            rows: snapshot.rows,
+            unreadable: snapshot.unreadable,
             planner: TimerPlanner(policy: environment.policy),
             now: environment.clock.now(),
             storageError: storageError

@@ -30,18 +30,22 @@ public struct TimerTick: Sendable {
         reportProblems(into: &report)
 
         var snapshot: [String: TimerStatusRow]
+        let unreadable: [String: String]
         do {
             try await rows.prepare()
-            snapshot = Dictionary(try await rows.readAll().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let read = try await rows.readAll()
+            snapshot = read.byId
+            unreadable = read.unreadable
         } catch {
             report.failure = "the status table \(TimerStatusRow.table) cannot be read: \(error)"
             logger.error("timer tick failed", metadata: ["error": report.failure ?? ""])
             return report
         }
 
-        await RowCleanup(tick: self).removeStaleRows(&snapshot, report: &report)
-        await SkippedEntryRows(tick: self).mark(&snapshot, report: &report)
-        report.entries = await dispatch(snapshot, startedAt: report.startedAt)
+        reportUnreadable(unreadable, into: &report)
+        await RowCleanup(tick: self).removeStaleRows(&snapshot, unreadable: unreadable, report: &report)
+        await SkippedEntryRows(tick: self).mark(&snapshot, unreadable: unreadable, report: &report)
+        report.entries = await dispatch(snapshot, unreadable: unreadable, startedAt: report.startedAt)
         logSummary(report)
         return report
     }
@@ -57,8 +61,24 @@ public struct TimerTick: Sendable {
         }
     }
 
-    /// Processes the timers in priority order with bounded concurrency and the tick's time budget.
-    private func dispatch(_ snapshot: [String: TimerStatusRow], startedAt: Date) async -> [TimerTickReport.Entry] {
+    private func reportUnreadable(_ unreadable: [String: String], into report: inout TimerTickReport) {
+        for (key, reason) in unreadable.sorted(by: { $0.key < $1.key }) {
+            let problem = "status row '\(key.escapingControlCharacters)' cannot be read and is skipped: \(reason)"
+            report.problems.append(problem)
+            logger.warning(
+                "timer status row unreadable",
+                metadata: ["row": key.escapingControlCharacters, "error": reason]
+            )
+        }
+    }
+
+    /// Processes the timers in priority order with bounded concurrency and the tick's time budget;
+    /// a timer whose row cannot be read is reported as an error and left alone.
+    private func dispatch(
+        _ snapshot: [String: TimerStatusRow],
+        unreadable: [String: String],
+        startedAt: Date
+    ) async -> [TimerTickReport.Entry] {
         let timers = catalogue.timers
         var outcomes = [TimerTickReport.Outcome?](repeating: nil, count: timers.count)
         let limit = environment.policy.concurrency
@@ -70,6 +90,10 @@ public struct TimerTick: Sendable {
                 if inFlight >= limit, let (done, outcome) = await group.next() {
                     outcomes[done] = outcome
                     inFlight -= 1
+                }
+                if let reason = unreadable[timer.id] {
+                    outcomes[index] = .error("its status row cannot be read: \(reason)")
+                    continue
                 }
                 if environment.clock.now().timeIntervalSince(startedAt) > budget {
                     outcomes[index] = .deferred

@@ -63,4 +63,43 @@ struct LocalRepairTests {
             #expect(try await store.deleteIfExists(from: "Repairs", partitionKey: "p", rowKey: "tab\there") == false)
         }
     }
+
+    @Test("a page names the rows it cannot decode and still returns the others; queryAll still throws")
+    func unreadableRows() async throws {
+        let raw = try RawSQLiteStore()
+        let rows = [
+            ("a-good", #"{"Value":"ok"}"#), ("b-null", "null"), ("c-array", "[1]"), ("d-text", "not json"),
+            ("e-type", #"{"When":"x","When@odata.type":"Edm.Bogus"}"#), ("f-good", #"{"Value":"fine"}"#),
+        ]
+        for (key, props) in rows {
+            try await raw.insertRaw(table: "Damaged", partitionKey: "p", rowKeySQL: "'\(key)'", props: props)
+        }
+
+        let page = try await raw.store.queryPage(
+            "Damaged",
+            filter: .partitionKey("p"),
+            select: nil,
+            maxCount: 1_000,
+            continuation: nil
+        )
+
+        #expect(page.entities.map(\.rowKey) == ["a-good", "f-good"])
+        #expect(page.unreadable.map(\.key.rowKey) == ["b-null", "c-array", "d-text", "e-type"])
+        #expect(page.unreadable.allSatisfy { $0.error.code == "CorruptRow" && $0.error.kind == .storage })
+        #expect(page.unreadable[0].error.message.contains("RowKey 'b-null'"))
+        #expect(page.unreadable[0].error.message.contains("not a JSON object"))
+        #expect(page.unreadable[3].error.message.contains("Edm.Bogus"))
+        await #expect(throws: TableStorageError.self) { try await raw.store.queryAll("Damaged") }
+        await #expect(throws: TableStorageError.self) {
+            try await raw.store.get(from: "Damaged", partitionKey: "p", rowKey: "b-null")
+        }
+        #expect(try await raw.store.get(from: "Damaged", partitionKey: "p", rowKey: "f-good")?["Value"] == "fine")
+        #expect(try await raw.store.deleteIfExists(from: "Damaged", partitionKey: "p", rowKey: "b-null"))
+        try await raw.store.replace(
+            TableEntity(partitionKey: "p", rowKey: "c-array", properties: ["Value": "fixed"]),
+            in: "Damaged",
+            ifMatch: .any
+        )
+        #expect(try await raw.store.get(from: "Damaged", partitionKey: "p", rowKey: "c-array")?["Value"] == "fixed")
+    }
 }
