@@ -56,12 +56,23 @@ enum TimersCommand {
             level: LogLevel(name: settings["LINKTOME_LOG_LEVEL"] ?? "") ?? .warning,
             sink: StandardErrorSink()
         )
+        let registry = AppTimers.registry()
+        let path = options.cataloguePath ?? AppTimers.cataloguePath(settings: settings)
+        let catalogue = TimerCatalogue.load(path: path, registry: registry)
         let service: TimerService
         do {
-            service = try makeService(options, settings: settings, logger: logger)
+            let environment = try makeEnvironment(options, settings: settings, logger: logger, registry: registry)
+            service = TimerService(environment: environment, catalogue: catalogue)
         } catch {
-            StandardStreams.write("linktome timers: \(error)\n", to: .error)
-            return 1
+            let message = "the timer status store cannot be opened: \(error)"
+            guard options.verb == "list" else {
+                StandardStreams.write("linktome timers: \(message)\n", to: .error)
+                return 1
+            }
+            // The catalogue is still worth seeing, e.g. to check it before the storage is fixed.
+            let now = options.at ?? SystemTimeSource().now()
+            let overview = TimerOverview(catalogue: catalogue, settings: settings, now: now, storageError: message)
+            return show(overview, json: options.json)
         }
 
         switch options.verb {
@@ -71,25 +82,35 @@ enum TimersCommand {
         }
     }
 
-    private static func makeService(_ options: Options, settings: Settings, logger: Logger) throws -> TimerService {
+    /// The store, durable client and clock the options and settings choose (`list` needs no durable client).
+    private static func makeEnvironment(
+        _ options: Options,
+        settings: Settings,
+        logger: Logger,
+        registry: TimerRegistry
+    ) throws -> TimerEnvironment {
         let transport = try AppTimers.transport(settings: settings)
         let store = try TableStoreFactory.makeStore(settings: settings, transport: transport, logger: logger)
-        let registry = AppTimers.registry()
-        let path = options.cataloguePath ?? AppTimers.cataloguePath(settings: settings)
         let clock: any TimeSource = options.at.map { ManualTimeSource($0) } ?? SystemTimeSource()
-        let environment = TimerEnvironment(
+        let durable =
+            options.verb == "list"
+            ? nil : try AppTimers.commandLineDurableClient(settings: settings, transport: transport)
+        return TimerEnvironment(
             store: store,
-            durable: try AppTimers.commandLineDurableClient(settings: settings, transport: transport),
+            durable: durable,
             registry: registry,
             settings: settings,
             clock: clock,
             logger: logger
         )
-        return TimerService(environment: environment, catalogue: TimerCatalogue.load(path: path, registry: registry))
     }
 
     private static func list(_ service: TimerService, json: Bool) async -> Int32 {
-        let overview = await service.overview()
+        show(await service.overview(), json: json)
+    }
+
+    /// Prints the overview; exit status 1 when the status rows could not be read.
+    private static func show(_ overview: TimerOverview, json: Bool) -> Int32 {
         print(json ? overview.json.prettyText : overview.renderTable(), terminator: json ? "\n" : "")
         return overview.storageError == nil ? 0 : 1
     }

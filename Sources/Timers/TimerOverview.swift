@@ -76,6 +76,18 @@ public struct TimerOverview: Sendable {
         generatedAt = now
     }
 
+    /// The catalogue alone, with `storageError` saying why no status row could be read (the store
+    /// cannot even be opened); next runs follow the schedule settings in `settings`.
+    public init(catalogue: TimerCatalogue, settings: Settings, now: Date, storageError: String) {
+        self.init(
+            catalogue: catalogue,
+            rows: [],
+            planner: TimerPlanner(policy: TimerPolicy(settings: settings)),
+            now: now,
+            storageError: storageError
+        )
+    }
+
     /// The overview as JSON: `Timers`, `Problems`, `OrphanRows`, `UnreadableRows` and `StorageError`.
     public var json: JSONValue {
         var object: [String: JSONValue] = [

@@ -103,3 +103,44 @@ struct LocalRepairTests {
         #expect(try await raw.store.get(from: "Damaged", partitionKey: "p", rowKey: "c-array")?["Value"] == "fixed")
     }
 }
+
+@Suite("Table storage error text")
+struct TableStorageErrorTextTests {
+    @Test("errors read as one plain sentence: the kind in words, the code, then the message")
+    func description() {
+        let local = TableStorageError(
+            .storage,
+            code: "SQLiteError26",
+            message: "SQLite error 26 on /x: file is not a database"
+        )
+        #expect(
+            local.description
+                == "table storage: local database error (SQLiteError26): SQLite error 26 on /x: file is not a database"
+        )
+        let remote = TableStorageError(
+            .notFound,
+            code: "TableNotFound",
+            message: "The table specified does not exist.",
+            status: 404
+        )
+        #expect(
+            remote.description
+                == "table storage: not found (TableNotFound, HTTP 404): The table specified does not exist."
+        )
+    }
+
+    @Test("an SQLite directory that cannot be created is reported with the system's reason, not an NSError dump")
+    func unusableDirectory() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("linktome-file-\(UUID().uuidString)")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        #expect {
+            _ = try SQLiteTableStore(path: file.appendingPathComponent("sub/store.sqlite").path)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("cannot create the directory") && !text.contains("Error Domain")
+                && !text.contains("UserInfo")
+        }
+    }
+}

@@ -48,3 +48,29 @@ struct UnreadableRowTests {
         #expect(try await raw.store.get(from: TimerStatusRow.table, partitionKey: "Timer", rowKey: "stale-bad") == nil)
     }
 }
+
+@Suite("Timer list without storage")
+struct ListWithoutStorageTests {
+    @Test("the catalogue is listed with the storage error when the store cannot be opened")
+    func catalogueOnly() {
+        let fixture = TimerFixture()
+        let catalogue = fixture.catalogue(
+            catalogueJSON(entry(id: "hourly", cron: "0 0 * * * *"), entry(id: "bad", cron: "bad cron"))
+        )
+
+        let overview = TimerOverview(
+            catalogue: catalogue,
+            settings: Settings([:]),
+            now: utc("2026-01-20T10:20:00Z"),
+            storageError: "the timer status store cannot be opened: no account"
+        )
+        let table = overview.renderTable()
+
+        #expect(overview.entries.map(\.timer.id) == ["hourly"])
+        #expect(iso(overview.entries[0].nextRun) == "2026-01-20T11:00:00Z")
+        #expect(table.contains("Start-Recorded  0 0 * * * *  0    Not yet run"))
+        #expect(table.contains("entry #2 Id bad (Start-Recorded) skipped: bad Cron"))
+        #expect(table.hasSuffix("the timer status store cannot be opened: no account\n"))
+        #expect(overview.json["StorageError"] == "the timer status store cannot be opened: no account")
+    }
+}
