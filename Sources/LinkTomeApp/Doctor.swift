@@ -59,15 +59,23 @@ public enum DeploymentChecks {
     ]
 
     /// Runs every check against the app in `appRoot` and returns the findings, errors first.
+    ///
+    /// - Parameters:
+    ///   - entrypoints: the function names the handler routes to Swift code.
+    ///   - catalogueFileName: the catalogue's file name in the app root, unless `LINKTOME_TIMERS_FILE`
+    ///     names another file (relative to the app root), as it does for the timers.
+    ///   - commands: the registered timer command names; a catalogue entry naming another is an
+    ///     error. `nil` skips that check.
     public static func run(
         appRoot: URL,
         settings: Settings,
         entrypoints: [String] = swiftEntrypoints,
-        catalogueFileName: String = catalogueFileName
+        catalogueFileName: String = catalogueFileName,
+        commands: [String]? = nil
     ) -> [DeploymentFinding] {
         var findings = checkWorkerRuntime(settings)
 
-        findings += checkStorage(settings)
+        findings += StorageChecks.run(settings, appRoot: appRoot, inAzure: runsInAzure(settings))
 
         let host = AppFiles.readJSON(appRoot.appendingPathComponent("host.json"), what: "host.json")
         switch host {
@@ -85,8 +93,13 @@ public enum DeploymentChecks {
             )
         }
 
-        findings += FunctionFolderChecks.run(appRoot: appRoot, entrypoints: entrypoints)
-        findings += checkCatalogue(appRoot.appendingPathComponent(catalogueFileName), name: catalogueFileName)
+        findings += FunctionFolderChecks.run(appRoot: appRoot, entrypoints: entrypoints, settings: settings)
+        findings += CatalogueChecks.run(
+            appRoot: appRoot,
+            settings: settings,
+            fileName: catalogueFileName,
+            commands: commands
+        )
 
         return findings.filter { $0.severity == .error } + findings.filter { $0.severity != .error }
     }
@@ -108,9 +121,10 @@ public enum DeploymentChecks {
         appRoot: URL,
         settings: Settings,
         logger: Logger,
-        entrypoints: [String] = swiftEntrypoints
+        entrypoints: [String] = swiftEntrypoints,
+        commands: [String]? = nil
     ) -> [DeploymentFinding] {
-        let findings = run(appRoot: appRoot, settings: settings, entrypoints: entrypoints)
+        let findings = run(appRoot: appRoot, settings: settings, entrypoints: entrypoints, commands: commands)
         if findings.isEmpty {
             logger.info("deployment checks passed", metadata: ["appRoot": appRoot.path])
         }
@@ -124,10 +138,16 @@ public enum DeploymentChecks {
         return findings
     }
 
-    /// `logAtStartup` for the app root the host runs this process in (`defaultAppRoot(settings:)`).
+    /// `logAtStartup` for the app root the host runs this process in (`defaultAppRoot(settings:)`),
+    /// checking the catalogue against the app's registered commands.
     @discardableResult
     public static func logAtStartup(settings: Settings, logger: Logger) -> [DeploymentFinding] {
-        logAtStartup(appRoot: defaultAppRoot(settings: settings), settings: settings, logger: logger)
+        logAtStartup(
+            appRoot: defaultAppRoot(settings: settings),
+            settings: settings,
+            logger: logger,
+            commands: AppTimers.commandNames
+        )
     }
 
     static func checkWorkerRuntime(_ settings: Settings) -> [DeploymentFinding] {
@@ -152,35 +172,6 @@ public enum DeploymentChecks {
                 "FUNCTIONS_WORKER_RUNTIME is '\(runtime)', so the host looks for a \(runtime) worker instead of "
                     + "starting linktome. Set the app setting FUNCTIONS_WORKER_RUNTIME=custom (and choose the "
                     + "Custom Handler runtime stack when creating the app)."
-            )
-        ]
-    }
-
-    static func checkStorage(_ settings: Settings) -> [DeploymentFinding] {
-        guard runsInAzure(settings) else { return [] }
-        let configured = storageSettings.compactMap { name in settings[name].map { (name, $0) } }
-        guard let (name, value) = configured.first else {
-            return [
-                DeploymentFinding(
-                    .error,
-                    .storage,
-                    "no storage account is configured, but this runs in Azure: timers, their status rows and "
-                        + "Durable Functions all need one. Set the app setting AzureWebJobsStorage to the "
-                        + "account's connection string, or AzureWebJobsStorage__accountName to use the app's "
-                        + "managed identity."
-                )
-            ]
-        }
-        guard name == "AzureWebJobsStorage", value.lowercased().contains("usedevelopmentstorage=true") else {
-            return []
-        }
-        return [
-            DeploymentFinding(
-                .error,
-                .storage,
-                "AzureWebJobsStorage is UseDevelopmentStorage=true, which points at a local Azurite that does not "
-                    + "exist in Azure. Set it to the storage account's connection string (local.settings.json "
-                    + "values are not deployed)."
             )
         ]
     }
@@ -211,13 +202,26 @@ public enum DeploymentChecks {
                 )
             )
         }
-        let range = bundle.member(caseInsensitive: "version")?.stringValue ?? ""
-        guard let major = lowestMajorVersion(range) else {
+        let version = bundle.member(caseInsensitive: "version")
+        guard let range = version?.stringValue else {
+            let found = version.map { $0.jsonText } ?? "missing"
             findings.append(
                 DeploymentFinding(
                     .error,
                     .extensionBundle,
-                    "host.json's extension bundle version '\(range)' is not a version range. " + fix
+                    "host.json's extension bundle version is \(found), not a version range in a string, so the host "
+                        + "cannot load the bundle. " + fix
+                )
+            )
+            return findings
+        }
+        guard let major = lowestMajorVersion(range), BundleVersionRange.isValid(range) else {
+            findings.append(
+                DeploymentFinding(
+                    .error,
+                    .extensionBundle,
+                    "host.json's extension bundle version '\(range.escapingControlCharacters)' is not a valid version "
+                        + "range. " + fix
                 )
             )
             return findings
@@ -284,18 +288,6 @@ public enum DeploymentChecks {
             ]
         }
         return []
-    }
-
-    static func checkCatalogue(_ file: URL, name: String) -> [DeploymentFinding] {
-        guard case .failure(let problem) = AppFiles.readJSON(file, what: name) else { return [] }
-        return [
-            DeploymentFinding(
-                .error,
-                .catalogue,
-                "\(problem.text), so no timer can run. Deploy \(name) from the app package to the app root, or "
-                    + "fix it: it must be a JSON array of timer entries."
-            )
-        ]
     }
 
     /// Whether the process runs in an Azure App Service or Functions instance.

@@ -7,8 +7,10 @@ enum DoctorCommand {
         usage: linktome doctor [--app-root DIR] [--probe-url URL]
 
         Checks a deployed (or packaged) app for the mistakes that stop a custom handler from working:
-        worker runtime, host.json, function folders, durable bindings, extension bundle, timer catalogue
-        and storage settings. Prints one line per finding; exits 1 if any is an error.
+        worker runtime, host.json, function folders, trigger and durable bindings (names, types, timer
+        schedule, disabled functions), extension bundle, the timer catalogue (LINKTOME_TIMERS_FILE or
+        LinkTomeTimers.json, checked against the registered commands) and storage settings. Prints one
+        line per finding; exits 1 if any is an error.
 
           --app-root DIR   the app to check (default: FUNCTIONS_APP_ROOT_PATH, AzureWebJobsScriptRoot,
                            or the current directory)
@@ -40,7 +42,7 @@ enum DoctorCommand {
         }
 
         let appRoot = options.appRoot ?? DeploymentChecks.defaultAppRoot(settings: settings)
-        let findings = DeploymentChecks.run(appRoot: appRoot, settings: settings)
+        let findings = DeploymentChecks.run(appRoot: appRoot, settings: settings, commands: AppTimers.commandNames)
         print("linktome built with \(BuildInfo.summary)")
         print("checking \(appRoot.path)")
         for finding in findings {
@@ -82,6 +84,6 @@ enum DoctorCommand {
     }
 
     static func writeError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        StandardStreams.write(text, to: .error)
     }
 }

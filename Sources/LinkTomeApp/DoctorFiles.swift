@@ -59,7 +59,7 @@ enum FunctionFolderChecks {
     /// Trigger types whose function's answer the Durable extension takes from `ReturnValue` itself.
     static let durableTriggers: Set<String> = ["orchestrationtrigger", "activitytrigger", "entitytrigger"]
 
-    static func run(appRoot: URL, entrypoints: [String]) -> [DeploymentFinding] {
+    static func run(appRoot: URL, entrypoints: [String], settings: Settings = Settings([:])) -> [DeploymentFinding] {
         let folders = functionFolders(in: appRoot)
         var findings: [DeploymentFinding] = []
 
@@ -91,7 +91,8 @@ enum FunctionFolderChecks {
         }
 
         for folder in folders {
-            findings += checkDefinition(appRoot.appendingPathComponent(folder).appendingPathComponent("function.json"))
+            let file = appRoot.appendingPathComponent(folder).appendingPathComponent("function.json")
+            findings += checkDefinition(file, settings: settings)
         }
         return findings
     }
@@ -107,7 +108,7 @@ enum FunctionFolderChecks {
         .sorted()
     }
 
-    static func checkDefinition(_ file: URL) -> [DeploymentFinding] {
+    static func checkDefinition(_ file: URL, settings: Settings = Settings([:])) -> [DeploymentFinding] {
         let folder = file.deletingLastPathComponent().lastPathComponent
         let document: JSONValue
         switch AppFiles.readJSON(file, what: "\(folder)/function.json") {
@@ -132,15 +133,24 @@ enum FunctionFolderChecks {
                 )
             ]
         }
+        let shapeFindings = BindingChecks.run(
+            folder: folder,
+            document: document,
+            bindings: bindings,
+            settings: settings
+        )
         let types = bindings.compactMap { $0.member(caseInsensitive: "type")?.stringValue }
-        guard let trigger = types.first(where: { durableTriggers.contains($0.lowercased()) }) else { return [] }
+        guard let trigger = types.first(where: { durableTriggers.contains($0.lowercased()) }) else {
+            return shapeFindings
+        }
         let names = bindings.compactMap { $0.member(caseInsensitive: "name")?.stringValue }
-        guard names.contains("$return") else { return [] }
-        return [
+        guard names.contains("$return") else { return shapeFindings }
+        return shapeFindings + [
             DeploymentFinding(
                 .error,
                 .returnBinding,
-                "\(folder)/function.json declares a $return binding on a \(trigger) function. With it the host "
+                "\(folder)/function.json declares a $return binding on \(BindingChecks.article(trigger)) \(trigger) "
+                    + "function. With it the host "
                     + "binds the handler's ReturnValue as an output (a base64-looking answer becomes bytes) and the "
                     + "Durable extension rejects it. Remove the $return binding; the trigger takes ReturnValue "
                     + "directly."

@@ -47,6 +47,9 @@ enum AppTimers {
         return registry
     }
 
+    /// The registered timer command names (what `doctor` checks the catalogue against).
+    static var commandNames: [String] { registry().commandNames }
+
     /// The HTTP client shared by the table store and the durable client.
     static func transport(settings: Settings) throws -> HTTPClient {
         try HTTPClient(settings: settings)

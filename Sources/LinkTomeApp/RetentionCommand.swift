@@ -15,7 +15,7 @@ enum RetentionCommand {
 
     static func run(_ arguments: [String]) async -> Int32 {
         guard arguments.first == "bench" else {
-            FileHandle.standardError.write(Data((usage + "\n").utf8))
+            StandardStreams.write(usage + "\n", to: .error)
             return arguments.first == nil || arguments.first == "--help" ? 0 : 2
         }
         var rows = 100_000
@@ -30,7 +30,7 @@ enum RetentionCommand {
             default: rows = -1
             }
             guard rows > 0, users > 0 else {
-                FileHandle.standardError.write(Data("linktome retention: bad option '\(option)'\n\(usage)\n".utf8))
+                StandardStreams.write("linktome retention: bad option '\(option)'\n\(usage)\n", to: .error)
                 return 2
             }
         }
@@ -54,7 +54,7 @@ enum RetentionCommand {
             print(report.text)
             return report.secondRunsIdle ? 0 : 1
         } catch {
-            FileHandle.standardError.write(Data("linktome retention bench failed: \(error)\n".utf8))
+            StandardStreams.write("linktome retention bench failed: \(error)\n", to: .error)
             return 1
         }
     }

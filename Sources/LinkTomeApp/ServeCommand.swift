@@ -34,9 +34,7 @@ enum ServeCommand {
                 print(usage)
                 return 0
             default:
-                FileHandle.standardError.write(
-                    Data("linktome serve: unexpected '\(arguments[index])'\n\n\(usage)\n".utf8)
-                )
+                StandardStreams.write("linktome serve: unexpected '\(arguments[index])'\n\n\(usage)\n", to: .error)
                 return 2
             }
             index += 1

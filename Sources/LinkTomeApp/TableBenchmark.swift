@@ -21,7 +21,7 @@ enum TableBenchmark {
             case ("--processes", let value?) where Int(value).map({ $0 >= 0 }) == true: processes = Int(value)!
             case ("--path", let value?): path = value
             default:
-                FileHandle.standardError.write(Data("linktome table bench: bad argument '\(arguments[index])'\n".utf8))
+                StandardStreams.write("linktome table bench: bad argument '\(arguments[index])'\n", to: .error)
                 return 2
             }
             index += 2
@@ -30,7 +30,7 @@ enum TableBenchmark {
             try await measure(rows: rows, streamRows: streamRows, path: path)
             return processes > 0 ? try await checkProcesses(processes) : 0
         } catch {
-            FileHandle.standardError.write(Data("linktome table bench: \(error)\n".utf8))
+            StandardStreams.write("linktome table bench: \(error)\n", to: .error)
             return 1
         }
     }
@@ -134,7 +134,7 @@ enum TableBenchmark {
             }
             return 0
         } catch {
-            FileHandle.standardError.write(Data("linktome table bench: \(error)\n".utf8))
+            StandardStreams.write("linktome table bench: \(error)\n", to: .error)
             return 1
         }
     }

@@ -71,7 +71,7 @@ enum TableCommand {
                 }
                 count += 1
             }
-            if !options.json { FileHandle.standardError.write(Data("\(count) entities\n".utf8)) }
+            if !options.json { StandardStreams.write("\(count) entities\n", to: .error) }
         }
     }
 
@@ -98,17 +98,17 @@ enum TableCommand {
             try await body(store)
             return 0
         } catch {
-            FileHandle.standardError.write(Data("linktome table: \(error)\n".utf8))
+            StandardStreams.write("linktome table: \(error)\n", to: .error)
             return 1
         }
     }
 
     private static func writeLine(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        StandardStreams.write(text + "\n", to: .output)
     }
 
     private static func usageError(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data("linktome table: \(message)\n\n\(usage)\n".utf8))
+        StandardStreams.write("linktome table: \(message)\n\n\(usage)\n", to: .error)
         return 2
     }
 }

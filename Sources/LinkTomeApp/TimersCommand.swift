@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 import LinkTomeCore
 import TableStorage
@@ -18,7 +19,8 @@ enum TimersCommand {
                  last run, next run, duration and error; catalogue problems and stale rows follow
           run    runs one timer now under the same claim as the scheduled tick (refused while the
                  timer runs); it does not use up the next scheduled occurrence
-          tick   runs one tick as the timer trigger does (--at fixes the clock, for trials)
+          tick   runs one tick as the timer trigger does (--at fixes the clock, for trials: an ISO 8601
+                 time; without Z or an offset it is UTC, and a date alone is midnight UTC)
 
         The store is the one the settings choose (LINKTOME_STORAGE, LINKTOME_SQLITE_PATH,
         AzureWebJobsStorage, else .linktome/linktome.sqlite). Orchestrations need LINKTOME_DURABLE_URL
@@ -40,7 +42,7 @@ enum TimersCommand {
         do {
             options = try parse(arguments)
         } catch {
-            FileHandle.standardError.write(Data("linktome timers: \(error.message)\n\n\(usage)\n".utf8))
+            StandardStreams.write("linktome timers: \(error.message)\n\n\(usage)\n", to: .error)
             return 2
         }
         if options.verb == "help" {
@@ -54,12 +56,23 @@ enum TimersCommand {
             level: LogLevel(name: settings["LINKTOME_LOG_LEVEL"] ?? "") ?? .warning,
             sink: StandardErrorSink()
         )
+        let registry = AppTimers.registry()
+        let path = options.cataloguePath ?? AppTimers.cataloguePath(settings: settings)
+        let catalogue = TimerCatalogue.load(path: path, registry: registry)
         let service: TimerService
         do {
-            service = try makeService(options, settings: settings, logger: logger)
+            let environment = try makeEnvironment(options, settings: settings, logger: logger, registry: registry)
+            service = TimerService(environment: environment, catalogue: catalogue)
         } catch {
-            FileHandle.standardError.write(Data("linktome timers: \(error)\n".utf8))
-            return 1
+            let message = "the timer status store cannot be opened: \(error)"
+            guard options.verb == "list" else {
+                StandardStreams.write("linktome timers: \(message)\n", to: .error)
+                return 1
+            }
+            // The catalogue is still worth seeing, e.g. to check it before the storage is fixed.
+            let now = options.at ?? SystemTimeSource().now()
+            let overview = TimerOverview(catalogue: catalogue, settings: settings, now: now, storageError: message)
+            return show(overview, json: options.json)
         }
 
         switch options.verb {
@@ -69,25 +82,35 @@ enum TimersCommand {
         }
     }
 
-    private static func makeService(_ options: Options, settings: Settings, logger: Logger) throws -> TimerService {
+    /// The store, durable client and clock the options and settings choose (`list` needs no durable client).
+    private static func makeEnvironment(
+        _ options: Options,
+        settings: Settings,
+        logger: Logger,
+        registry: TimerRegistry
+    ) throws -> TimerEnvironment {
         let transport = try AppTimers.transport(settings: settings)
         let store = try TableStoreFactory.makeStore(settings: settings, transport: transport, logger: logger)
-        let registry = AppTimers.registry()
-        let path = options.cataloguePath ?? AppTimers.cataloguePath(settings: settings)
         let clock: any TimeSource = options.at.map { ManualTimeSource($0) } ?? SystemTimeSource()
-        let environment = TimerEnvironment(
+        let durable =
+            options.verb == "list"
+            ? nil : try AppTimers.commandLineDurableClient(settings: settings, transport: transport)
+        return TimerEnvironment(
             store: store,
-            durable: try AppTimers.commandLineDurableClient(settings: settings, transport: transport),
+            durable: durable,
             registry: registry,
             settings: settings,
             clock: clock,
             logger: logger
         )
-        return TimerService(environment: environment, catalogue: TimerCatalogue.load(path: path, registry: registry))
     }
 
     private static func list(_ service: TimerService, json: Bool) async -> Int32 {
-        let overview = await service.overview()
+        show(await service.overview(), json: json)
+    }
+
+    /// Prints the overview; exit status 1 when the status rows could not be read.
+    private static func show(_ overview: TimerOverview, json: Bool) -> Int32 {
         print(json ? overview.json.prettyText : overview.renderTable(), terminator: json ? "\n" : "")
         return overview.storageError == nil ? 0 : 1
     }
@@ -101,13 +124,13 @@ enum TimersCommand {
             if case .failed = run.result { return 1 }
             return 0
         } catch TimersError.timerBusy(let timer, let reason) {
-            FileHandle.standardError.write(Data("linktome timers: \(timer) is running (\(reason)); not started\n".utf8))
+            StandardStreams.write("linktome timers: \(timer) is running (\(reason)); not started\n", to: .error)
             return 3
         } catch let error as TimersError {
-            FileHandle.standardError.write(Data("linktome timers: \(error)\n".utf8))
+            StandardStreams.write("linktome timers: \(error)\n", to: .error)
             return 2
         } catch {
-            FileHandle.standardError.write(Data("linktome timers: \(error)\n".utf8))
+            StandardStreams.write("linktome timers: \(error)\n", to: .error)
             return 1
         }
     }
@@ -140,16 +163,22 @@ enum TimersCommand {
                     "Outcome": .string("\(entry.outcome)"),
                 ]
             }
-            print(
-                JSONValue.object(["Timers": .array(entries), "Problems": .array(report.problems.map(JSONValue.string))])
-                    .prettyText
-            )
+            let object: JSONValue = [
+                "Timers": .array(entries), "Problems": .array(report.problems.map(JSONValue.string)),
+                "RemovedRows": .array(report.removedRows.map(JSONValue.string)),
+            ]
+            print(object.prettyText)
         } else {
-            for entry in report.entries { print("\(entry.command): \(describe(entry.outcome))") }
-            for problem in report.problems { print("problem: \(problem)") }
+            for entry in report.entries {
+                print("\(entry.command.escapingControlCharacters): \(describe(entry.outcome))")
+            }
+            for key in report.removedRows {
+                print("removed status row '\(key.escapingControlCharacters)': its timer is no longer in the catalogue")
+            }
+            for problem in report.problems { print("problem: \(problem.escapingControlCharacters)") }
         }
         if let failure = report.failure {
-            FileHandle.standardError.write(Data("linktome timers: \(failure)\n".utf8))
+            StandardStreams.write("linktome timers: \(failure)\n", to: .error)
             return 1
         }
         return 0
@@ -180,6 +209,10 @@ enum TimersCommand {
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options {
         var options = Options()
+        if arguments.contains("--help") || arguments.contains("-h") {
+            options.verb = "help"
+            return options
+        }
         var rest = arguments[...]
         guard let verb = rest.popFirst() else { throw UsageError(message: "missing list, run or tick") }
         guard ["list", "run", "tick", "help", "--help", "-h"].contains(verb) else {
@@ -193,10 +226,11 @@ enum TimersCommand {
             case "--by": options.requester = try value(&rest, for: argument)
             case "--at":
                 let text = try value(&rest, for: argument)
-                guard let instant = Timestamp(iso8601: text) else {
-                    throw UsageError(message: "--at needs ISO 8601, got '\(text)'")
+                guard let instant = CronTimeZone.date(iso8601: text, in: CronTimeZone.utc) else {
+                    let shown = text.escapingControlCharacters
+                    throw UsageError(message: "--at needs an ISO 8601 time like 2026-01-20T06:00:00Z, got '\(shown)'")
                 }
-                options.at = instant.date
+                options.at = instant
             default:
                 guard options.verb == "run", options.key == nil, !argument.hasPrefix("--") else {
                     throw UsageError(message: "unexpected '\(argument)'")
@@ -217,7 +251,7 @@ enum TimersCommand {
 /// Writes log lines to standard error, keeping standard output for the command's result.
 struct StandardErrorSink: LogSink {
     func emit(_ record: LogRecord) {
-        FileHandle.standardError.write(Data((record.formatted + "\n").utf8))
+        StandardStreams.write(record.formatted + "\n", to: .error)
     }
 }
 

@@ -53,7 +53,18 @@ public struct TimerFunctions: Sendable {
     /// One tick; fails the invocation only when the status table cannot be used at all.
     public func timerTick(_ invocation: Invocation) async throws -> InvocationResult {
         let logger = invocation.logger
-        let info = invocation.input("Timer").flatMap { try? TimerInfo($0) }
+        var info: TimerInfo?
+        if let value = invocation.input("Timer"), !value.isNull {
+            do {
+                info = try TimerInfo(value)
+            } catch {
+                // The tick does not depend on it: the schedule and the status rows decide what runs.
+                logger.warning(
+                    "the timer trigger's TimerInfo cannot be read; the tick runs anyway",
+                    metadata: ["error": error.description, "value": String(value.jsonText.prefix(200))]
+                )
+            }
+        }
         logger.info(
             "timer fired",
             metadata: [

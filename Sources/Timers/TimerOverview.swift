@@ -9,14 +9,37 @@ public struct TimerOverview: Sendable {
         public var row: TimerStatusRow?
         /// The next occurrence computed now from the schedule.
         public var nextRun: Date?
+        /// Why the timer's row could not be read, when it exists but cannot be decoded.
+        public var rowProblem: String?
 
-        /// The row's status, or `Not yet run` without a row.
-        public var statusText: String { row?.status.text ?? "Not yet run" }
+        /// The row's status, `Unreadable row`, or `Not yet run` without a row.
+        public var statusText: String {
+            if rowProblem != nil { return "Unreadable row" }
+            return row?.status.text ?? "Not yet run"
+        }
+    }
+
+    /// A status row that exists but cannot be decoded, and what the next tick does with it when its
+    /// RowKey is no declared `Id` (`nil` when it belongs to a catalogue entry).
+    public struct UnreadableRow: Sendable, Hashable {
+        public var id: String
+        public var reason: String
+        public var fate: StaleRowFate?
+    }
+
+    /// A status row whose RowKey is no `Id` in the catalogue, and what the next tick does with it.
+    public struct StaleRow: Sendable, Hashable {
+        public var row: TimerStatusRow
+        public var fate: StaleRowFate
     }
 
     public var entries: [Entry]
-    /// Rows whose RowKey is no catalogue Id (the next tick removes them).
-    public var orphanRows: [TimerStatusRow]
+    /// Rows whose RowKey is no catalogue Id, with what the next tick does with each (``RowRetention``).
+    public var staleRows: [StaleRow]
+    /// The rows of ``staleRows``.
+    public var orphanRows: [TimerStatusRow] { staleRows.map(\.row) }
+    /// Rows that exist but cannot be decoded; they are skipped.
+    public var unreadableRows: [UnreadableRow]
     /// Catalogue problems (skipped entries and warnings).
     public var problems: [CatalogueProblem]
     /// Set when the status rows could not be read; the entries then have no rows.
@@ -26,6 +49,7 @@ public struct TimerOverview: Sendable {
     init(
         catalogue: TimerCatalogue,
         rows: [TimerStatusRow],
+        unreadable: [String: String] = [:],
         planner: TimerPlanner,
         now: Date,
         storageError: String?
@@ -33,22 +57,50 @@ public struct TimerOverview: Sendable {
         var byId: [String: TimerStatusRow] = [:]
         for row in rows { byId[row.id] = row }
         entries = catalogue.timers.map { timer in
-            Entry(timer: timer, row: byId[timer.id], nextRun: planner.nextOccurrence(timer, now: now))
+            Entry(
+                timer: timer,
+                row: byId[timer.id],
+                nextRun: planner.nextOccurrence(timer, now: now),
+                rowProblem: unreadable[timer.id]
+            )
         }
-        orphanRows = rows.filter { !catalogue.declaredIds.contains($0.id) }.sorted { $0.id < $1.id }
+        let retention = RowRetention(catalogue: catalogue)
+        unreadableRows = unreadable.keys.sorted().map { key in
+            UnreadableRow(id: key, reason: unreadable[key] ?? "", fate: retention.fate(ofRowKey: key, readable: false))
+        }
+        staleRows = rows.sorted { $0.id < $1.id }.compactMap { row in
+            retention.fate(ofRowKey: row.id).map { StaleRow(row: row, fate: $0) }
+        }
         problems = catalogue.problems
         self.storageError = storageError
         generatedAt = now
     }
 
-    /// The overview as JSON: `Timers`, `Problems`, `OrphanRows` and `StorageError`.
+    /// The catalogue alone, with `storageError` saying why no status row could be read (the store
+    /// cannot even be opened); next runs follow the schedule settings in `settings`.
+    public init(catalogue: TimerCatalogue, settings: Settings, now: Date, storageError: String) {
+        self.init(
+            catalogue: catalogue,
+            rows: [],
+            planner: TimerPlanner(policy: TimerPolicy(settings: settings)),
+            now: now,
+            storageError: storageError
+        )
+    }
+
+    /// The overview as JSON: `Timers`, `Problems`, `OrphanRows`, `UnreadableRows` and `StorageError`.
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "GeneratedAt": .string(Timestamp(generatedAt).iso8601Trimmed),
             "Timers": .array(entries.map(Self.json)),
             "Problems": .array(problems.map(Self.json)),
-            "OrphanRows": .array(orphanRows.map { ["Id": .string($0.id), "Command": .string($0.command)] }),
+            "OrphanRows": .array(staleRows.map(Self.json)),
         ]
+        object["UnreadableRows"] = .array(
+            unreadableRows.map { row in
+                ["Id": .string(row.id), "Error": .string(row.reason), "Fate": .string(row.fate?.summary ?? "kept")]
+            }
+        )
         if let storageError { object["StorageError"] = .string(storageError) }
         return .object(object)
     }
@@ -63,6 +115,7 @@ public struct TimerOverview: Sendable {
             "NextOccurrence": date(entry.nextRun),
         ]
         if let zone = timer.timeZone { object["TimeZone"] = .string(zone.identifier) }
+        if let problem = entry.rowProblem { object["RowError"] = .string(problem) }
         guard let row = entry.row else { return .object(object) }
 
         object["LastOccurrence"] = date(row.lastOccurrence)
@@ -88,6 +141,21 @@ public struct TimerOverview: Sendable {
         return .object(object)
     }
 
+    private static func json(_ stale: StaleRow) -> JSONValue {
+        var object: [String: JSONValue] = ["Id": .string(stale.row.id), "Command": .string(stale.row.command)]
+        switch stale.fate {
+        case .remove:
+            object["Fate"] = "remove"
+        case .handOver(let id):
+            object["Fate"] = "handOver"
+            object["HandOverTo"] = .string(id)
+        case .keep(let reason):
+            object["Fate"] = "keep"
+            object["Reason"] = .string(reason)
+        }
+        return .object(object)
+    }
+
     private static func json(_ problem: CatalogueProblem) -> JSONValue {
         [
             "Severity": .string(problem.severity.rawValue),
@@ -105,13 +173,14 @@ public struct TimerOverview: Sendable {
 
 extension TimerOverview {
     /// A fixed-width table: command, schedule, priority, status, last run, next run, duration and
-    /// error (times in UTC), followed by catalogue problems, orphan rows and a storage error.
+    /// error (times in UTC), followed by catalogue problems, stale rows, unreadable rows and a storage error.
     public func renderTable() -> String {
         let header = ["COMMAND", "SCHEDULE", "PRI", "STATUS", "LAST RUN (UTC)", "NEXT RUN (UTC)", "DURATION", "ERROR"]
         let lines = entries.map { entry -> [String] in
             let row = entry.row
             return [
-                entry.timer.command, entry.timer.cron, String(entry.timer.priority), entry.statusText,
+                entry.timer.command.escapingControlCharacters, entry.timer.cron.escapingControlCharacters,
+                String(entry.timer.priority), entry.statusText.escapingControlCharacters,
                 Self.short(row?.lastOccurrence), Self.short(entry.nextRun),
                 row?.durationMilliseconds.map(Self.duration) ?? "-", Self.clip(row?.errorMessage ?? "", 60),
             ]
@@ -120,12 +189,22 @@ extension TimerOverview {
         if !problems.isEmpty {
             text += "\ncatalogue problems:\n" + problems.map { "  " + $0.description }.joined(separator: "\n") + "\n"
         }
-        if !orphanRows.isEmpty {
-            let names = orphanRows.map { "  \($0.id)" + ($0.command.isEmpty ? "" : " (\($0.command))") }
-            text += "\nstatus rows of timers no longer in the catalogue (removed at the next tick):\n"
-            text += names.joined(separator: "\n") + "\n"
+        if !staleRows.isEmpty {
+            let lines = staleRows.map { stale in
+                let row = stale.row
+                let command = row.command.isEmpty ? "" : " (\(row.command.escapingControlCharacters))"
+                return "  \(row.id.escapingControlCharacters)\(command): \(stale.fate.summary)"
+            }
+            text += "\nstatus rows whose Id is not in the catalogue:\n" + lines.joined(separator: "\n") + "\n"
         }
-        if let storageError { text += "\n" + storageError + "\n" }
+        if !unreadableRows.isEmpty {
+            let lines = unreadableRows.map { row in
+                "  \(row.id.escapingControlCharacters): \(row.reason.escapingControlCharacters)"
+                    + (row.fate.map { " (\($0.summary))" } ?? "")
+            }
+            text += "\nstatus rows that cannot be read (skipped):\n" + lines.joined(separator: "\n") + "\n"
+        }
+        if let storageError { text += "\n" + storageError.escapingControlCharacters + "\n" }
         return text
     }
 
@@ -149,7 +228,7 @@ extension TimerOverview {
     }
 
     static func clip(_ text: String, _ length: Int) -> String {
-        let line = text.replacingOccurrences(of: "\n", with: " ")
+        let line = text.replacingOccurrences(of: "\n", with: " ").escapingControlCharacters
         return line.count <= length ? line : String(line.prefix(length - 1)) + "…"
     }
 }

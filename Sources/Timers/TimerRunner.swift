@@ -179,14 +179,7 @@ struct TimerRunner: Sendable {
 
     /// Marks `row` failed with `message`, counting the failure and scheduling a retry when allowed.
     func markFailed(_ row: inout TimerStatusRow, message: String, at now: Date) {
-        row.status = .failed
-        row.errorMessage = Self.truncated(message)
-        row.consecutiveFailures += 1
-        row.lastCompleted = now
-        row.lastResult = ""
-        row.orchestratorId = ""
-        let retriable = row.trigger != TimerRunTrigger.manual(by: "").label && row.attempt <= policy.maxRetries
-        row.retryAt = retriable ? now.addingTimeInterval(policy.retryDelay(forRetry: row.attempt)) : nil
+        TimerRowSettlement.markFailed(&row, message: message, policy: policy, at: now)
     }
 
     func logger(for run: ClaimedRun) -> Logger {

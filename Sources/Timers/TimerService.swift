@@ -26,10 +26,12 @@ public struct TimerService: Sendable {
     public func runNow(_ key: String, requestedBy: String) async throws -> TimerManualRun {
         guard let timer = catalogue.timer(matching: key) else {
             let lowered = key.lowercased()
-            if let problem = catalogue.skipped.first(where: {
+            let problems = catalogue.skipped.filter {
                 $0.id?.lowercased() == lowered || $0.command?.lowercased() == lowered
-            }) {
-                throw TimersError.invalidInput("timer '\(key)' is not runnable: \(problem.message)")
+            }
+            if !problems.isEmpty {
+                let reasons = problems.map(\.message).joined(separator: "; ")
+                throw TimersError.invalidInput("timer '\(key.escapingControlCharacters)' is not runnable: \(reasons)")
             }
             throw TimersError.timerNotFound(key)
         }
@@ -85,17 +87,17 @@ public struct TimerService: Sendable {
     /// The catalogue joined with the status rows. Never fails: unreadable storage is reported in
     /// the overview, and every row reads leniently.
     public func overview() async -> TimerOverview {
-        let rows: [TimerStatusRow]
+        var snapshot = TimerStatusSnapshot()
         var storageError: String?
         do {
-            rows = try await TimerStatusStore(store: environment.store).readAllIfPresent()
+            snapshot = try await TimerStatusStore(store: environment.store).readAllIfPresent()
         } catch {
-            rows = []
             storageError = "status rows cannot be read from \(environment.store.location): \(error)"
         }
         return TimerOverview(
             catalogue: catalogue,
-            rows: rows,
+            rows: snapshot.rows,
+            unreadable: snapshot.unreadable,
             planner: TimerPlanner(policy: environment.policy),
             now: environment.clock.now(),
             storageError: storageError

@@ -11,6 +11,9 @@ public enum TimerStatus: Sendable, Hashable, CustomStringConvertible {
     case completed
     /// The last run failed; `ErrorMsg` says why.
     case failed
+    /// The timer's catalogue entry is skipped (unknown command, bad cron, …); `ErrorMsg` says why.
+    /// The timer does not run until the entry is fixed.
+    case invalid
     /// Text this program does not write.
     case other(String)
 
@@ -20,6 +23,7 @@ public enum TimerStatus: Sendable, Hashable, CustomStringConvertible {
         case "started": self = .started
         case "completed": self = .completed
         case "failed": self = .failed
+        case "invalid": self = .invalid
         default: self = .other(text ?? "")
         }
     }
@@ -31,6 +35,7 @@ public enum TimerStatus: Sendable, Hashable, CustomStringConvertible {
         case .started: return "Started"
         case .completed: return "Completed"
         case .failed: return "Failed"
+        case .invalid: return "Invalid"
         case .other(let text): return text
         }
     }

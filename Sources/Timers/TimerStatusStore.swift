@@ -13,18 +13,41 @@ struct TimerStatusStore: Sendable {
         try await store.createTableIfNotExists(table)
     }
 
-    /// Every row of partition `Timer`.
-    func readAll() async throws -> [TimerStatusRow] {
+    /// Every row of partition `Timer`; rows the store cannot decode are named in `unreadable`
+    /// (RowKey and reason) instead of failing the read.
+    func readAll() async throws -> TimerStatusSnapshot {
         let filter = TableFilter.partitionKey(TimerStatusRow.partitionKey)
-        return try await store.queryAll(table, filter: filter).map(TimerStatusRow.init(entity:))
+        var snapshot = TimerStatusSnapshot()
+        var continuation: TableContinuation?
+        var seen: Set<TableContinuation> = []
+        repeat {
+            let page = try await store.queryPage(
+                table,
+                filter: filter,
+                select: nil,
+                maxCount: 1_000,
+                continuation: continuation
+            )
+            snapshot.rows += page.entities.map(TimerStatusRow.init(entity:))
+            for entity in page.unreadable { snapshot.unreadable[entity.key.rowKey] = entity.error.message }
+            continuation = page.continuation
+            if let token = continuation, !seen.insert(token).inserted {
+                throw TableStorageError(
+                    .invalidResponse,
+                    code: "RepeatedContinuation",
+                    message: "the store returned the continuation \(token) twice while listing \(table)"
+                )
+            }
+        } while continuation != nil
+        return snapshot
     }
 
     /// Every row, or none when the table does not exist yet.
-    func readAllIfPresent() async throws -> [TimerStatusRow] {
+    func readAllIfPresent() async throws -> TimerStatusSnapshot {
         do {
             return try await readAll()
         } catch let error as TableStorageError where error.kind == .notFound {
-            return []
+            return TimerStatusSnapshot()
         }
     }
 
@@ -82,5 +105,16 @@ struct TimerStatusStore: Sendable {
             )
         }
         return row
+    }
+}
+
+/// The status rows as read, and the RowKeys of rows that could not be decoded with the reason.
+struct TimerStatusSnapshot {
+    var rows: [TimerStatusRow] = []
+    var unreadable: [String: String] = [:]
+
+    /// The rows by RowKey (the first of equal keys).
+    var byId: [String: TimerStatusRow] {
+        Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

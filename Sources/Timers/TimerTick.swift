@@ -8,7 +8,8 @@ import TableStorage
 ///
 /// Timers are dispatched in priority order, a few at a time (`LINKTOME_TIMER_CONCURRENCY`). The
 /// claim makes every (timer, occurrence) run at most once however many ticks, processes or manual
-/// runs race for it. Rows of timers that left the catalogue are removed one by one.
+/// runs race for it. Rows of timers that left the catalogue are removed one by one (see
+/// ``RowRetention``), and skipped entries get a row with `Status = Invalid` saying why.
 public struct TimerTick: Sendable {
     public var environment: TimerEnvironment
     public var catalogue: TimerCatalogue
@@ -29,17 +30,22 @@ public struct TimerTick: Sendable {
         reportProblems(into: &report)
 
         var snapshot: [String: TimerStatusRow]
+        let unreadable: [String: String]
         do {
             try await rows.prepare()
-            snapshot = Dictionary(try await rows.readAll().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let read = try await rows.readAll()
+            snapshot = read.byId
+            unreadable = read.unreadable
         } catch {
             report.failure = "the status table \(TimerStatusRow.table) cannot be read: \(error)"
             logger.error("timer tick failed", metadata: ["error": report.failure ?? ""])
             return report
         }
 
-        await RowCleanup(tick: self).removeStaleRows(&snapshot, report: &report)
-        report.entries = await dispatch(snapshot, startedAt: report.startedAt)
+        reportUnreadable(unreadable, into: &report)
+        await RowCleanup(tick: self).removeStaleRows(&snapshot, unreadable: unreadable, report: &report)
+        await SkippedEntryRows(tick: self).mark(&snapshot, unreadable: unreadable, report: &report)
+        report.entries = await dispatch(snapshot, unreadable: unreadable, startedAt: report.startedAt)
         logSummary(report)
         return report
     }
@@ -55,8 +61,24 @@ public struct TimerTick: Sendable {
         }
     }
 
-    /// Processes the timers in priority order with bounded concurrency and the tick's time budget.
-    private func dispatch(_ snapshot: [String: TimerStatusRow], startedAt: Date) async -> [TimerTickReport.Entry] {
+    private func reportUnreadable(_ unreadable: [String: String], into report: inout TimerTickReport) {
+        for (key, reason) in unreadable.sorted(by: { $0.key < $1.key }) {
+            let problem = "status row '\(key.escapingControlCharacters)' cannot be read and is skipped: \(reason)"
+            report.problems.append(problem)
+            logger.warning(
+                "timer status row unreadable",
+                metadata: ["row": key.escapingControlCharacters, "error": reason]
+            )
+        }
+    }
+
+    /// Processes the timers in priority order with bounded concurrency and the tick's time budget;
+    /// a timer whose row cannot be read is reported as an error and left alone.
+    private func dispatch(
+        _ snapshot: [String: TimerStatusRow],
+        unreadable: [String: String],
+        startedAt: Date
+    ) async -> [TimerTickReport.Entry] {
         let timers = catalogue.timers
         var outcomes = [TimerTickReport.Outcome?](repeating: nil, count: timers.count)
         let limit = environment.policy.concurrency
@@ -68,6 +90,10 @@ public struct TimerTick: Sendable {
                 if inFlight >= limit, let (done, outcome) = await group.next() {
                     outcomes[done] = outcome
                     inFlight -= 1
+                }
+                if let reason = unreadable[timer.id] {
+                    outcomes[index] = .error("its status row cannot be read: \(reason)")
+                    continue
                 }
                 if environment.clock.now().timeIntervalSince(startedAt) > budget {
                     outcomes[index] = .deferred
@@ -128,6 +154,12 @@ public struct TimerTick: Sendable {
         case .proceed(let settled): row = settled
         }
         if let busy = claimBusy(row) { return busy }
+        // The entry was skipped at an earlier tick and is valid again.
+        let revived = row.status == .invalid
+        if revived {
+            row.status = .notScheduled
+            row.errorMessage = ""
+        }
         if row.status == .started, !row.claimOwner.isEmpty {
             guard let released = try await releaseAbandoned(row, logger: log) else { return nil }
             row = released
@@ -140,7 +172,7 @@ public struct TimerTick: Sendable {
         let next = planner.nextOccurrence(timer, now: now)
         switch planner.decide(timer, row: row, now: now) {
         case .idle:
-            try await refreshIfStale(timer, row: row, next: next)
+            try await refreshIfStale(timer, row: row, next: next, force: revived)
             return .notDue(next: next)
         case .skip(let occurrence, let lateness):
             return try await recordSkip(timer, row: row, occurrence: occurrence, lateness: lateness, next: next, log)
@@ -250,8 +282,8 @@ public struct TimerTick: Sendable {
     }
 
     /// Rewrites the row when its catalogue columns, next occurrence or legacy columns are out of date.
-    private func refreshIfStale(_ timer: TimerDefinition, row: TimerStatusRow, next: Date?) async throws {
-        guard row.needsRepair || row.differs(from: timer) || row.nextOccurrence != next else { return }
+    private func refreshIfStale(_ timer: TimerDefinition, row: TimerStatusRow, next: Date?, force: Bool) async throws {
+        guard force || row.needsRepair || row.differs(from: timer) || row.nextOccurrence != next else { return }
         var refreshed = row
         refreshed.refresh(from: timer)
         refreshed.nextOccurrence = next

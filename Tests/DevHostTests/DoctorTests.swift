@@ -35,6 +35,10 @@ struct DoctorTestApp: ~Copyable {
         try? FileManager.default.removeItem(at: root)
     }
 
+    /// A connection string that parses (the key is not a real one).
+    static let connectionString =
+        "DefaultEndpointsProtocol=https;AccountName=linktome;AccountKey=bm90LWEta2V5;EndpointSuffix=core.windows.net"
+
     static func hostJSON(bundle: String) -> String {
         #"{"version": "2.0", "customHandler": {"description": {"defaultExecutablePath": "linktome"}},"#
             + #" "extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "\#(bundle)"}}"#
@@ -91,7 +95,7 @@ struct DeploymentChecksTests {
         let app = try DoctorTestApp()
         #expect(app.findings([:]).map(\.severity) == [.warning])
         let azure = app.findings([
-            "WEBSITE_INSTANCE_ID": "abc", "AzureWebJobsStorage": "DefaultEndpointsProtocol=https",
+            "WEBSITE_INSTANCE_ID": "abc", "AzureWebJobsStorage": DoctorTestApp.connectionString,
         ])
         #expect(azure.map(\.check) == [.workerRuntime])
         #expect(azure.first?.severity == .warning)
@@ -119,6 +123,7 @@ struct DeploymentChecksTests {
         try app.write(
             "LinkTomeTimer/function.json",
             #"{"bindings": [{"name": "Timer", "type": "timerTrigger", "direction": "in", "schedule": "0 * * * * *"},"#
+                + #" {"name": "starter", "type": "durableClient", "direction": "in"},"#
                 + #" {"name": "$return", "type": "queue", "direction": "out", "queueName": "q"}]}"#
         )
         #expect(app.findings() == [])
@@ -226,8 +231,12 @@ struct DeploymentChecksTests {
     @Test("Identity-based storage settings satisfy the storage check")
     func identityStorage() throws {
         let app = try DoctorTestApp()
-        for name in ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__tableServiceUri"] {
-            let settings = ["FUNCTIONS_WORKER_RUNTIME": "custom", "WEBSITE_INSTANCE_ID": "abc", name: "value"]
+        let identities = [
+            "AzureWebJobsStorage__accountName": "linktome",
+            "AzureWebJobsStorage__tableServiceUri": "https://linktome.table.core.windows.net",
+        ]
+        for (name, value) in identities {
+            let settings = ["FUNCTIONS_WORKER_RUNTIME": "custom", "WEBSITE_INSTANCE_ID": "abc", name: value]
             #expect(app.findings(settings) == [])
         }
     }
@@ -254,7 +263,10 @@ struct DeploymentChecksTests {
         let local = app.findings()
         #expect(local.map(\.check) == [.executable])
         #expect(local.first?.severity == .warning)
-        let inAzure = ["FUNCTIONS_WORKER_RUNTIME": "custom", "WEBSITE_INSTANCE_ID": "abc", "AzureWebJobsStorage": "x"]
+        let inAzure = [
+            "FUNCTIONS_WORKER_RUNTIME": "custom", "WEBSITE_INSTANCE_ID": "abc",
+            "AzureWebJobsStorage": DoctorTestApp.connectionString,
+        ]
         let error = app.findings(inAzure)
         #expect(error.map(\.check) == [.executable])
         #expect(error.first?.severity == .error)

@@ -204,3 +204,44 @@ struct RunningGuardTests {
         #expect(report.outcome(for: Self.billing) == .busy("orchestration \(Self.instance) is Running"))
     }
 }
+
+@Suite("Row settlement")
+struct RowSettlementTests {
+    @Test("the shared settle rule: completed with its summary, or failed with every reason and a retry")
+    func settle() {
+        let now = utc("2026-01-20T10:30:00Z")
+        var row = TimerStatusRow(id: "t")
+        row.orchestratorId = "a,b"
+        row.status = .started
+        row.attempt = 1
+        row.trigger = "Schedule"
+        let started = utc("2026-01-20T10:00:00Z")
+        let done = TimerInstanceStatus(
+            instanceId: "a",
+            runtimeStatus: .completed,
+            createdTime: started,
+            lastUpdatedTime: utc("2026-01-20T10:05:00Z"),
+            output: ["Done": 3]
+        )
+        let policy = TimerPolicy()
+
+        let completed = TimerRowSettlement.settle(
+            row: row,
+            statuses: [.init(id: "a", status: done)],
+            policy: policy,
+            now: now
+        )
+        let failed = TimerRowSettlement.settle(
+            row: row,
+            statuses: [.init(id: "a", status: done), .init(id: "b", status: nil)],
+            policy: policy,
+            now: now
+        )
+
+        #expect(completed.status == .completed && completed.orchestratorId.isEmpty)
+        #expect(completed.durationMilliseconds == 300_000 && completed.lastResult == #"{"Done":3}"#)
+        #expect(failed.status == .failed && failed.consecutiveFailures == 1)
+        #expect(failed.errorMessage == "orchestration b no longer exists, so its outcome is unknown")
+        #expect(failed.retryAt != nil && failed.orchestratorId.isEmpty)
+    }
+}

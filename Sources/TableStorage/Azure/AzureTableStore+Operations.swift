@@ -128,12 +128,24 @@ extension AzureTableStore {
         let response = try await perform(AzureCall(method: "GET", path: "/\(table)()", query: query))
         let values = try Self.json(response)["value"]?.arrayValue ?? []
         var entities: [TableEntity] = []
+        var unreadable: [TableUnreadableEntity] = []
         entities.reserveCapacity(values.count)
-        for value in values { entities.append(try Self.entity(from: value, etag: nil)) }
+        for value in values {
+            do {
+                entities.append(try Self.entity(from: value, etag: nil))
+            } catch {
+                // An entity with its keys but a value this client cannot read is skipped, named;
+                // one without keys means the answer itself is broken.
+                guard let partitionKey = value["PartitionKey"]?.stringValue, let rowKey = value["RowKey"]?.stringValue
+                else { throw error }
+                let key = TableEntityKey(partitionKey: partitionKey, rowKey: rowKey)
+                unreadable.append(TableUnreadableEntity(key: key, error: error))
+            }
+        }
         let next = response.headers["x-ms-continuation-NextPartitionKey"].map {
             TableContinuation(nextPartitionKey: $0, nextRowKey: response.headers["x-ms-continuation-NextRowKey"])
         }
-        return TableQueryPage(entities: entities, continuation: next)
+        return TableQueryPage(entities: entities, continuation: next, unreadable: unreadable)
     }
 
     @discardableResult

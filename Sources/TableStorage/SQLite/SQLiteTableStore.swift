@@ -41,7 +41,8 @@ public final class SQLiteTableStore: TableStore {
                 throw TableStorageError(
                     .configuration,
                     code: "SQLiteOpenFailed",
-                    message: "cannot create the directory \(directory) for the SQLite database: \(error)"
+                    message: "cannot create the directory \(directory) for the SQLite database: "
+                        + TableStorageError.plainText(error)
                 )
             }
         }
