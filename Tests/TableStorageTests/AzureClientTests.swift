@@ -249,6 +249,27 @@ struct StorageConfigurationTests {
         #expect(explicitSQLite == .sqlite(path: "/var/x.db", setting: "LINKTOME_STORAGE"))
     }
 
+    @Test("LINKTOME_STORAGE=sqlite takes its path from LINKTOME_SQLITE_PATH or the Azure-aware default")
+    func bareSQLite() throws {
+        let withPath = try StorageConfiguration.resolve(
+            settings: Settings(["LINKTOME_STORAGE": "sqlite", "LINKTOME_SQLITE_PATH": "data/x.sqlite"]),
+            workingDirectory: "/srv"
+        )
+        #expect(withPath == .sqlite(path: "/srv/data/x.sqlite", setting: "LINKTOME_SQLITE_PATH"))
+
+        let onAzure = try StorageConfiguration.resolve(
+            settings: Settings(["LINKTOME_STORAGE": "sqlite", "WEBSITE_INSTANCE_ID": "x"]),
+            workingDirectory: "/home/site/wwwroot"
+        )
+        #expect(onAzure == .sqlite(path: "/tmp/.linktome/linktome.sqlite", setting: "LINKTOME_STORAGE"))
+
+        let local = try StorageConfiguration.resolve(
+            settings: Settings(["LINKTOME_STORAGE": "sqlite"]),
+            workingDirectory: "/srv"
+        )
+        #expect(local == .sqlite(path: "/srv/.linktome/linktome.sqlite", setting: "LINKTOME_STORAGE"))
+    }
+
     @Test("a malformed connection string names its setting and hides the key")
     func malformed() {
         do {
