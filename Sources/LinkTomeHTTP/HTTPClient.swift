@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import LinkTomeCore
 
@@ -7,6 +8,11 @@ public struct HTTPClientConfiguration: Sendable {
     public var connectTimeout = 10.0
     /// Seconds allowed for each read or write to make progress (not for the whole response).
     public var readTimeout = 60.0
+    /// Seconds allowed for one whole request, from connecting to the last byte of the response (the
+    /// Azure SDKs' default is 100 s). It bounds servers that trickle bytes or never finish answering.
+    public var requestTimeout = 100.0
+    /// Interim (1xx) responses accepted before the final one; more is treated as a broken server.
+    public var maxInterimResponses = 16
     /// Idle kept-alive connections kept per origin.
     public var maxIdleConnectionsPerOrigin = 16
     /// Seconds an idle connection stays reusable; Azure's front ends drop idle connections after a
@@ -21,8 +27,8 @@ public struct HTTPClientConfiguration: Sendable {
 
     public init() {}
 
-    /// Reads `LINKTOME_CA_FILE` (extra trusted CAs), `LINKTOME_HTTP_CONNECT_TIMEOUT` and
-    /// `LINKTOME_HTTP_READ_TIMEOUT` (seconds). OpenSSL itself honours `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+    /// Reads `LINKTOME_CA_FILE` (extra trusted CAs), `LINKTOME_HTTP_CONNECT_TIMEOUT`,
+    /// `LINKTOME_HTTP_READ_TIMEOUT` and `LINKTOME_HTTP_REQUEST_TIMEOUT` (seconds). OpenSSL itself honours `SSL_CERT_FILE` and `SSL_CERT_DIR`.
     ///
     /// - Throws: `SettingsError` for a malformed timeout.
     public init(settings: Settings) throws {
@@ -30,6 +36,7 @@ public struct HTTPClientConfiguration: Sendable {
         extraCAFile = settings["LINKTOME_CA_FILE"]
         connectTimeout = try settings.seconds("LINKTOME_HTTP_CONNECT_TIMEOUT", default: connectTimeout)
         readTimeout = try settings.seconds("LINKTOME_HTTP_READ_TIMEOUT", default: readTimeout)
+        requestTimeout = try settings.seconds("LINKTOME_HTTP_REQUEST_TIMEOUT", default: requestTimeout)
     }
 }
 
@@ -79,6 +86,12 @@ public final class HTTPClient: HTTPTransport {
     public func send(_ request: HTTPRequest, to url: HTTPURL) async throws(HTTPError) -> HTTPResponse {
         try HTTPClient.validate(request, url)
         let cancellation = Cancellation()
+        let deadline = DispatchWorkItem { cancellation.cancel(expired: true) }
+        DispatchQueue.global().asyncAfter(
+            deadline: .now() + max(0.001, configuration.requestTimeout),
+            execute: deadline
+        )
+        defer { deadline.cancel() }
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<HTTPResponse, HTTPError>, Never>) in
@@ -90,6 +103,11 @@ public final class HTTPClient: HTTPTransport {
             }
         } onCancel: {
             cancellation.cancel()
+        }
+        if case .failure(.cancelled) = result, cancellation.hasExpired {
+            throw .timedOut(
+                "waiting for the whole response to \(url.host)\(request.target) (\(configuration.requestTimeout) s)"
+            )
         }
         return try result.get()
     }
@@ -165,10 +183,19 @@ public final class HTTPClient: HTTPTransport {
         parser.requestMethod = request.method
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1_024, alignment: 16)
         defer { buffer.deallocate() }
+        var interim = 0
         while true {
             if let message = try parser.next() {
                 // Interim answers (100 Continue and the like) precede the real one.
-                if (100..<200).contains(message.head.status), message.head.status != 101 { continue }
+                if (100..<200).contains(message.head.status), message.head.status != 101 {
+                    interim += 1
+                    guard interim <= configuration.maxInterimResponses else {
+                        throw .malformedStatusLine(
+                            "more than \(configuration.maxInterimResponses) interim (1xx) responses"
+                        )
+                    }
+                    continue
+                }
                 let closes = request.headers.values("Connection").flatMap(HTTPParser.tokens).contains("close")
                 return (message.response, message.head.keepAlive && parser.isIdle && !closes)
             }

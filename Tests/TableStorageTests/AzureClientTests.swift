@@ -122,6 +122,23 @@ struct AzureTransportTests {
         #expect(error?.kind == .unavailable)
         #expect(error?.mayHaveBeenApplied == false)
         #expect(counter.value == 3)
+        #expect(error?.message.contains("http://127.0.0.1:1/devstoreaccount1/Tbl") == true)
+    }
+
+    @Test("retries stop once the total time limit is spent, however many the policy allows")
+    func retryBudget() async throws {
+        let counter = RequestCounter()
+        let store = try AzureTableStore(
+            endpoint: "http://127.0.0.1:1/devstoreaccount1",
+            credential: .sharedKey(accountName: "devstoreaccount1", accountKey: Array("key".utf8)),
+            transport: CountingTransport(counter: counter),
+            retry: AzureRetryPolicy(maximumRetries: 1_000, initialDelay: 0.05, maximumDelay: 0.05, totalTimeLimit: 0.4)
+        )
+        let started = ContinuousClock.now
+        let error = await capture { try await store.listTables() }
+        #expect(error?.kind == .unavailable)
+        #expect(counter.value >= 2 && counter.value < 50)
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
 
