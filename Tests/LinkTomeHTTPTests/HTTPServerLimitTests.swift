@@ -96,6 +96,25 @@ struct HTTPServerLimitTests {
         await server.stop()
     }
 
+    @Test("a TLS handshake or a line that is not a request line is answered 400 at once, not after the timeout")
+    func nonHTTPInput() async throws {
+        let (server, port) = try startServer { $0.requestTimeout = 30 }
+        let started = ContinuousClock.now
+        let clientHello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]
+        for input in [clientHello, Array("hello world\n".utf8), Array("GET /only-a-first-line\r\n".utf8)] {
+            let (response, closed) = try await onThread { () -> (HTTPResponse?, Bool) in
+                let connection = try RawConnection(port: port)
+                try connection.send(input)
+                return (try connection.readResponse(), connection.isClosedByServer())
+            }
+            #expect(response?.status == 400)
+            #expect(closed)
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(try await stillServes(port))
+        await server.stop()
+    }
+
     @Test("a client that sends half a request and stalls gets 408 while others are served")
     func stalledClient() async throws {
         let (server, port) = try startServer { $0.requestTimeout = 2 }
