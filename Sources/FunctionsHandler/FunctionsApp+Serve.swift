@@ -41,10 +41,7 @@ extension FunctionsApp {
     ) async throws {
         self.logger = logger
         let configuration = try FunctionsApp.serverConfiguration(settings)
-        var grace: Double?
-        if settings["LINKTOME_SHUTDOWN_GRACE"] != nil {
-            grace = try settings.seconds("LINKTOME_SHUTDOWN_GRACE", default: 0)
-        }
+        let grace = try FunctionsApp.shutdownGrace(settings)
         let signals = SignalWaiter(stopSignals)
         defer { signals.cancel() }
         let server = HTTPServer(configuration: configuration, logger: logger) { [self] in await handle($0) }
@@ -74,17 +71,66 @@ extension FunctionsApp {
     static func serverConfiguration(_ settings: Settings) throws -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration()
         configuration.port = try port(settings)
-        configuration.limits.maxBodyBytes = try settings.integer(
+        configuration.limits.maxBodyBytes = try checked(
+            settings,
             "LINKTOME_HTTP_MAX_BODY_BYTES",
-            default: HTTPLimits.defaultMaxBodyBytes
+            settings.integer,
+            HTTPLimits.defaultMaxBodyBytes,
+            atLeast: 1
         )
-        configuration.maxConnections = try settings.integer("LINKTOME_HTTP_MAX_CONNECTIONS", default: 512)
-        configuration.idleTimeout = try settings.seconds("LINKTOME_HTTP_IDLE_TIMEOUT", default: 300)
-        configuration.requestTimeout = try settings.seconds("LINKTOME_HTTP_REQUEST_TIMEOUT", default: 30)
+        configuration.maxConnections = try checked(
+            settings,
+            "LINKTOME_HTTP_MAX_CONNECTIONS",
+            settings.integer,
+            512,
+            atLeast: 1
+        )
+        configuration.idleTimeout = try checked(settings, "LINKTOME_HTTP_IDLE_TIMEOUT", settings.seconds, 300, above: 0)
+        configuration.requestTimeout = try checked(
+            settings,
+            "LINKTOME_HTTP_REQUEST_TIMEOUT",
+            settings.seconds,
+            30,
+            above: 0
+        )
         if settings["LINKTOME_HTTP_HANDLER_PLACEMENT"]?.lowercased() == "global" {
             configuration.handlerPlacement = .globalExecutor
         }
         return configuration
+    }
+
+    /// `LINKTOME_SHUTDOWN_GRACE` in seconds (0 or more); `nil` when unset, which waits for invocations.
+    static func shutdownGrace(_ settings: Settings) throws -> Double? {
+        guard settings["LINKTOME_SHUTDOWN_GRACE"] != nil else { return nil }
+        return try checked(settings, "LINKTOME_SHUTDOWN_GRACE", settings.seconds, 0, atLeast: 0)
+    }
+
+    /// A numeric setting read by `read` (which rejects what is not a number), then checked against
+    /// its range: at least `atLeast`, or more than `above`.
+    static func checked<Value: Comparable & Sendable>(
+        _ settings: Settings,
+        _ name: String,
+        _ read: (String, Value) throws -> Value,
+        _ fallback: Value,
+        atLeast minimum: Value? = nil,
+        above floor: Value? = nil
+    ) throws -> Value {
+        let value = try read(name, fallback)
+        if let minimum, value < minimum {
+            throw FunctionsHandlerError.invalidSetting(
+                setting: name,
+                value: settings[name] ?? "",
+                expected: "a number of at least \(minimum)"
+            )
+        }
+        if let floor, value <= floor {
+            throw FunctionsHandlerError.invalidSetting(
+                setting: name,
+                value: settings[name] ?? "",
+                expected: "a number greater than \(floor)"
+            )
+        }
+        return value
     }
 
     private static func port(_ settings: Settings) throws(FunctionsHandlerError) -> Int {

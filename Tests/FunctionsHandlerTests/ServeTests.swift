@@ -33,6 +33,33 @@ struct ServeTests {
         }
     }
 
+    @Test("out-of-range server settings are rejected at start-up with the setting's name")
+    func settingRanges() throws {
+        let bad = [
+            ("LINKTOME_HTTP_MAX_BODY_BYTES", "-5"), ("LINKTOME_HTTP_MAX_CONNECTIONS", "0"),
+            ("LINKTOME_HTTP_IDLE_TIMEOUT", "0"), ("LINKTOME_HTTP_REQUEST_TIMEOUT", "-1"),
+        ]
+        for (name, value) in bad {
+            do {
+                _ = try FunctionsApp.serverConfiguration(Settings([name: value]))
+                Issue.record("\(name)=\(value) was accepted")
+            } catch {
+                #expect("\(error)".contains("\(name)='\(value)' is invalid"))
+            }
+        }
+        #expect(throws: FunctionsHandlerError.self) {
+            try FunctionsApp.shutdownGrace(Settings(["LINKTOME_SHUTDOWN_GRACE": "-1"]))
+        }
+        #expect(try FunctionsApp.shutdownGrace(Settings(["LINKTOME_SHUTDOWN_GRACE": "0"])) == 0)
+        #expect(try FunctionsApp.shutdownGrace(Settings([:])) == nil)
+        let fine = try FunctionsApp.serverConfiguration(
+            Settings(["LINKTOME_HTTP_MAX_BODY_BYTES": "1", "LINKTOME_HTTP_MAX_CONNECTIONS": "1"])
+        )
+        #expect(fine.maxConnections == 1 && fine.limits.maxBodyBytes == 1)
+        let port = FunctionsHandlerError.invalidPort(setting: "FUNCTIONS_CUSTOMHANDLER_PORT", value: "99999")
+        #expect(port.description.contains("0 to 65535"))
+    }
+
     @Test("serve binds before start-up work, answers GET / meanwhile, and stops gracefully on a signal")
     func lifecycle() async throws {
         let sink = CollectingSink()
