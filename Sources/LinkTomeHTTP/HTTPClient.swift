@@ -105,8 +105,10 @@ public final class HTTPClient: HTTPTransport {
             cancellation.cancel()
         }
         if case .failure(.cancelled) = result, cancellation.hasExpired {
+            // The path only: a query may carry a SAS token.
+            let path = request.target.prefix(while: { $0 != "?" })
             throw .timedOut(
-                "waiting for the whole response to \(url.host)\(request.target) (\(configuration.requestTimeout) s)"
+                "waiting for the whole response to \(url.host)\(path) (\(configuration.requestTimeout) s)"
             )
         }
         return try result.get()

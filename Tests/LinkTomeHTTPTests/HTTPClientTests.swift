@@ -221,3 +221,20 @@ struct HTTPClientTests {
         truncated.stop()
     }
 }
+
+@Suite("Parsing URLs")
+struct HTTPURLTests {
+    @Test("hosts, IPv6 literals and ports are split; malformed authorities are refused")
+    func authorities() {
+        #expect(HTTPURL("http://[::1]:8080/a?b")?.host == "[::1]")
+        #expect(HTTPURL("http://[::1]:8080/a?b")?.port == 8080)
+        #expect(HTTPURL("https://acct.table.core.windows.net")?.port == 443)
+        #expect(HTTPURL("http://[::1]/x")?.port == 80)
+        for bad in [
+            "http://[::1/x", "http://[::1]x/", "http://[]/", "http://a:99999/", "http://a:0/", "http://a:/",
+            "http://::1:80/", "http://user@host/", "http:///x", "http://a b/",
+        ] {
+            #expect(HTTPURL(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -85,6 +85,24 @@ struct AzureClientTests {
         }
     }
 
+    @Test("a malformed TableEndpoint is rejected up front, and a bad port is called out of range")
+    func endpointProblems() {
+        let key = "a2V5PT0="
+        func message(_ endpoint: String) -> String? {
+            do {
+                _ = try AzureConnectionString(parsing: "AccountName=a;AccountKey=\(key);TableEndpoint=\(endpoint)")
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        #expect(message("http://[::1/x") != nil)
+        #expect(message("http://[::1]:10002/devstoreaccount1") == nil)
+        #expect(message("http://127.0.0.1:99999/x")?.contains("port 99999, which is out of range") == true)
+        #expect(message("http://127.0.0.1:0/x")?.contains("out of range") == true)
+        #expect(message("ftp://x")?.contains("not an http(s) URL") == true)
+    }
+
     @Test("error bodies map to kinds, codes, messages and batch indexes")
     func errorMapping() {
         let body =
