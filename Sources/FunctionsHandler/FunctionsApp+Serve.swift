@@ -63,7 +63,21 @@ extension FunctionsApp {
 
         let signal = await signals.next()
         logger.info("stopping", metadata: ["signal": "\(signal)", "connections": "\(server.openConnections)"])
-        await server.stop(gracePeriod: grace)
+        // A second signal cuts off invocations still running and returns without waiting for them.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = ResumeOnce(continuation)
+            Task {
+                await server.stop(gracePeriod: grace)
+                done.resume()
+            }
+            Task { [logger] in
+                guard let again = await signals.second() else { return }
+                logger.warning("stopping at once", metadata: ["signal": "\(again)"])
+                server.stopNow()
+                done.resume()
+            }
+        }
+        signals.cancel()
         logger.info("stopped")
     }
 
@@ -145,11 +159,34 @@ extension FunctionsApp {
     }
 }
 
+/// Resumes a continuation the first time ``resume()`` is called; later calls do nothing.
+final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume() {
+        let pending = continuation.withLock { stored -> CheckedContinuation<Void, Never>? in
+            defer { stored = nil }
+            return stored
+        }
+        pending?.resume()
+    }
+}
+
 /// Turns process signals into an awaitable event: the signals are ignored by default handling and
 /// observed through Dispatch sources instead.
 final class SignalWaiter: @unchecked Sendable {
+    private struct State {
+        var received: [Int32] = []
+        var cancelled = false
+        var waiters: [(index: Int, continuation: CheckedContinuation<Int32?, Never>)] = []
+    }
+
     private let sources: [any DispatchSourceSignal]
-    private let state = Mutex<(received: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+    private let state = Mutex(State())
 
     init(_ signals: [Int32]) {
         var sources: [any DispatchSourceSignal] = []
@@ -166,27 +203,47 @@ final class SignalWaiter: @unchecked Sendable {
     }
 
     private func deliver(_ number: Int32) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
-            if state.received == nil { state.received = number }
-            defer { state.waiters = [] }
-            return state.waiters
+        let ready = state.withLock { state -> [CheckedContinuation<Int32?, Never>] in
+            guard state.received.count < 2 else { return [] }
+            state.received.append(number)
+            let count = state.received.count
+            let ready = state.waiters.filter { $0.index < count }.map(\.continuation)
+            state.waiters.removeAll { $0.index < count }
+            return ready
         }
-        for waiter in waiters { waiter.resume(returning: number) }
+        for waiter in ready { waiter.resume(returning: number) }
     }
 
     /// Returns the first signal received (at once if one already arrived).
     func next() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let received = state.withLock { state -> Int32? in
-                if let received = state.received { return received }
-                state.waiters.append(continuation)
+        await signal(number: 0) ?? SIGTERM
+    }
+
+    /// Returns the second signal received, or `nil` once ``cancel()`` is called first.
+    func second() async -> Int32? {
+        await signal(number: 1)
+    }
+
+    private func signal(number index: Int) async -> Int32? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+            let outcome = state.withLock { state -> Int32?? in
+                if index < state.received.count { return .some(state.received[index]) }
+                if state.cancelled { return .some(nil) }
+                state.waiters.append((index, continuation))
                 return nil
             }
-            if let received { continuation.resume(returning: received) }
+            if let outcome { continuation.resume(returning: outcome) }
         }
     }
 
+    /// Stops observing; waiters for signals that have not arrived get `nil`.
     func cancel() {
         for source in sources { source.cancel() }
+        let waiters = state.withLock { state -> [CheckedContinuation<Int32?, Never>] in
+            state.cancelled = true
+            defer { state.waiters = [] }
+            return state.waiters.map(\.continuation)
+        }
+        for waiter in waiters { waiter.resume(returning: nil) }
     }
 }

@@ -111,6 +111,12 @@ public final class HTTPServer: Sendable {
         logger.debug("http server stopped")
     }
 
+    /// Cuts off every connection at once, invocations in progress included; a ``stop(gracePeriod:)``
+    /// in progress then returns as soon as their threads have finished.
+    public func stopNow() {
+        registry.beginStop(force: true)
+    }
+
     /// Returns when the server has stopped.
     public func waitUntilStopped() async {
         await registry.waitUntilStopped()

@@ -109,4 +109,42 @@ struct ServeTests {
         #expect(sink.collected.map(\.message).suffix(2) == ["stopping", "stopped"])
         await #expect(throws: (any Error).self) { _ = try await onThread { try HandlerClient(port: port).fd } }
     }
+
+    @Test("a second signal stops at once, without waiting for invocations in progress")
+    func secondSignal() async throws {
+        let sink = CollectingSink()
+        let logger = Logger(label: "test", level: .info, sink: sink)
+        let heldStarted = Latch()
+        let release = Latch()
+        let app = FunctionsApp()
+        app.register("Held") { _ in
+            heldStarted.open()
+            await release.wait()
+            return InvocationResult(returnValue: "finished")
+        }
+        let serving = Task {
+            try await app.serve(
+                settings: Settings(["FUNCTIONS_HTTPWORKER_PORT": "0"]),
+                logger: logger,
+                prepare: nil,
+                stopSignals: [SIGUSR1]
+            )
+        }
+        let port = try await listeningPort(sink)
+        let envelope: JSONValue = ["Data": [:], "Metadata": [:]]
+        async let inFlight = onThread { try? HandlerClient(port: port).invoke("/Held", envelope) }
+        await heldStarted.wait()
+
+        kill(getpid(), SIGUSR1)
+        while !sink.collected.contains(where: { $0.message == "stopping" }) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        kill(getpid(), SIGUSR1)
+        try await serving.value
+
+        let messages = sink.collected.map(\.message)
+        #expect(messages.suffix(3) == ["stopping", "stopping at once", "stopped"])
+        release.open()
+        _ = try await inFlight
+    }
 }

@@ -173,6 +173,27 @@ struct HTTPServerLimitTests {
         await server.stop()
     }
 
+    @Test("stopping closes connections that have sent only part of a request at once")
+    func stopDropsPartialRequests() async throws {
+        let (server, port) = try startServer { $0.requestTimeout = 30 }
+        let partial = try await onThread { () -> [RawConnection] in
+            let head = try RawConnection(port: port)
+            try head.send("POST /f HTTP/1.1\r\nContent-Le")
+            let body = try RawConnection(port: port)
+            try body.send("POST /f HTTP/1.1\r\nContent-Length: 100\r\n\r\nhalf")
+            return [head, body]
+        }
+        while server.registry.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(50))
+
+        let started = ContinuousClock.now
+        await server.stop()
+        let closed = try await onThread { partial.map { $0.isClosedByServer() } }
+
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(closed == [true, true])
+    }
+
     @Test("stopping lets a request in progress finish, closes idle connections and refuses new ones")
     func gracefulStop() async throws {
         let started = Latch()
