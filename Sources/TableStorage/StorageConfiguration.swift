@@ -118,15 +118,17 @@ public enum TableStoreFactory {
     ///   - workingDirectory: the base of relative SQLite paths; defaults to the process's.
     ///   - transport: the HTTP client for Azure; `nil` uses LinkTomeHTTP's `HTTPClient`.
     ///   - logger: receives one `debug` line naming the chosen store, and the stores' retry notes.
+    ///   - options: how to open it; read-only commands pass ``TableStoreOpenOptions/readingOnly``.
     public static func makeStore(
         settings: Settings,
         workingDirectory: String = FileManager.default.currentDirectoryPath,
         transport: (any HTTPTransport)? = nil,
-        logger: Logger
+        logger: Logger,
+        options: TableStoreOpenOptions = TableStoreOpenOptions()
     ) throws -> any TableStore {
         let configuration = try StorageConfiguration.resolve(settings: settings, workingDirectory: workingDirectory)
         logger.debug("table store chosen", metadata: ["storage": configuration.summary])
-        return try makeStore(configuration, settings: settings, transport: transport, logger: logger)
+        return try makeStore(configuration, settings: settings, transport: transport, logger: logger, options: options)
     }
 
     /// The store for an already resolved configuration.
@@ -134,13 +136,14 @@ public enum TableStoreFactory {
         _ configuration: StorageConfiguration,
         settings: Settings,
         transport: (any HTTPTransport)? = nil,
-        logger: Logger
+        logger: Logger,
+        options: TableStoreOpenOptions = TableStoreOpenOptions()
     ) throws -> any TableStore {
         switch configuration {
         case .memory:
             return InMemoryTableStore()
         case .sqlite(let path, _):
-            return try SQLiteTableStore(path: path)
+            return try SQLiteTableStore(path: path, options: options)
         case .azure(let connection, _):
             return try AzureTableStore(
                 connection: connection,
