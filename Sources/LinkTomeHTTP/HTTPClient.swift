@@ -30,13 +30,24 @@ public struct HTTPClientConfiguration: Sendable {
     /// Reads `LINKTOME_CA_FILE` (extra trusted CAs), `LINKTOME_HTTP_CONNECT_TIMEOUT`,
     /// `LINKTOME_HTTP_READ_TIMEOUT` and `LINKTOME_HTTP_REQUEST_TIMEOUT` (seconds). OpenSSL itself honours `SSL_CERT_FILE` and `SSL_CERT_DIR`.
     ///
-    /// - Throws: `SettingsError` for a malformed timeout.
+    /// - Throws: `SettingsError` for a malformed timeout, ``HTTPError/invalidRequest(_:)`` for one of 0 or less.
     public init(settings: Settings) throws {
         self.init()
         extraCAFile = settings["LINKTOME_CA_FILE"]
-        connectTimeout = try settings.seconds("LINKTOME_HTTP_CONNECT_TIMEOUT", default: connectTimeout)
-        readTimeout = try settings.seconds("LINKTOME_HTTP_READ_TIMEOUT", default: readTimeout)
-        requestTimeout = try settings.seconds("LINKTOME_HTTP_REQUEST_TIMEOUT", default: requestTimeout)
+        connectTimeout = try Self.positive(settings, "LINKTOME_HTTP_CONNECT_TIMEOUT", default: connectTimeout)
+        readTimeout = try Self.positive(settings, "LINKTOME_HTTP_READ_TIMEOUT", default: readTimeout)
+        requestTimeout = try Self.positive(settings, "LINKTOME_HTTP_REQUEST_TIMEOUT", default: requestTimeout)
+    }
+
+    /// A duration setting that must be more than 0 seconds.
+    private static func positive(_ settings: Settings, _ name: String, default fallback: Double) throws -> Double {
+        let value = try settings.seconds(name, default: fallback)
+        guard value > 0 else {
+            throw HTTPError.invalidRequest(
+                "setting \(name)='\(settings[name] ?? "")' is invalid: expected a number of seconds greater than 0"
+            )
+        }
+        return value
     }
 }
 

@@ -162,6 +162,9 @@ struct HTTPClientTests {
         #expect(
             try HTTPClientConfiguration(settings: Settings(["LINKTOME_HTTP_REQUEST_TIMEOUT": "7"])).requestTimeout == 7
         )
+        #expect(throws: HTTPError.self) {
+            try HTTPClientConfiguration(settings: Settings(["LINKTOME_HTTP_REQUEST_TIMEOUT": "-1"]))
+        }
         canned.stop()
     }
 
