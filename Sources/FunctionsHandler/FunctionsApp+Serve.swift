@@ -63,6 +63,7 @@ extension FunctionsApp {
 
         let signal = await signals.next()
         logger.info("stopping", metadata: ["signal": "\(signal)", "connections": "\(server.openConnections)"])
+        server.beginStopping()
         // A second signal cuts off invocations still running and returns without waiting for them.
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = ResumeOnce(continuation)
