@@ -41,6 +41,14 @@ enum ServeCommand {
         }
 
         let logger = Logger(label: "linktome", level: LogLevel(name: settings["LINKTOME_LOG_LEVEL"] ?? "") ?? .info)
+        if let level = settings["LINKTOME_LOG_LEVEL"], LogLevel(name: level) == nil {
+            logger.warning(
+                "unknown log level, using info",
+                metadata: [
+                    "setting": "LINKTOME_LOG_LEVEL", "value": level, "expected": "trace, debug, info, warning or error",
+                ]
+            )
+        }
         let app = FunctionsApp(logger: logger)
         Entrypoints.register(in: app)
         if withEcho { app.register(EchoEntrypoint.name, EchoEntrypoint()) }

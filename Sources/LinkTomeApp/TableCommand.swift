@@ -94,7 +94,11 @@ enum TableCommand {
     /// Opens the store the settings choose and runs `body`, mapping failures to exit statuses.
     static func withStore(_ body: (any TableStore) async throws -> Void) async -> Int32 {
         do {
-            let store = try TableStoreFactory.makeStore(settings: Settings.process, logger: .silent)
+            let store = try TableStoreFactory.makeStore(
+                settings: Settings.process,
+                logger: .silent,
+                options: .existingOnly
+            )
             try await body(store)
             return 0
         } catch {

@@ -3,8 +3,9 @@ import Synchronization
 
 /// The server's open connections, the cap on their number, and graceful stopping.
 ///
-/// A connection is *idle* while it waits for the first byte of a request and *busy* from then until
-/// its response is written. Stopping closes the read side of idle connections (waking their threads)
+/// A connection is *idle* while it waits for a request or receives one, and *busy* from the moment a
+/// complete request goes to the handler until its response is written. Stopping closes the read side
+/// of idle connections (waking their threads, and dropping requests that are only partly received)
 /// and lets busy ones finish their current request. The per-request bookkeeping is two atomic
 /// stores and a load, so that connections never contend for a lock: a connection marks itself idle
 /// and then checks `isStopping`, while `beginStop` sets `isStopping` and then looks for idle

@@ -111,6 +111,18 @@ public final class HTTPServer: Sendable {
         logger.debug("http server stopped")
     }
 
+    /// Stops accepting and closes idle connections now, without waiting; ``stop(gracePeriod:)`` does
+    /// this first too, and then waits.
+    public func beginStopping() {
+        registry.beginStop()
+    }
+
+    /// Cuts off every connection at once, invocations in progress included; a ``stop(gracePeriod:)``
+    /// in progress then returns as soon as their threads have finished.
+    public func stopNow() {
+        registry.beginStop(force: true)
+    }
+
     /// Returns when the server has stopped.
     public func waitUntilStopped() async {
         await registry.waitUntilStopped()

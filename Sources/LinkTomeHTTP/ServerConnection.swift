@@ -97,13 +97,14 @@ struct ServerConnection {
                 }
                 return nil
             }
-            if idle { slot.setBusy(true) }
             parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
     }
 
     /// Runs the handler and writes its response; `false` when the connection should close.
     private mutating func respond(to message: HTTPParser.Message) -> Bool {
+        // Busy only now: a stop closes connections still receiving a request at once (see the registry).
+        slot.setBusy(true)
         let request = message.request
         let handler = server.handler
         let answer: HTTPResponse?

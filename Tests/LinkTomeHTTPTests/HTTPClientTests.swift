@@ -138,6 +138,55 @@ struct HTTPClientTests {
         canned.stop()
     }
 
+    @Test("the whole request has a deadline even when the server keeps sending a byte at a time")
+    func overallDeadline() async throws {
+        let canned = try CannedServer { _, _, _ in
+            .trickle(CannedServer.ok(String(repeating: "x", count: 200)), interval: 0.05)
+        }
+        var configuration = HTTPClientConfiguration()
+        configuration.requestTimeout = 0.5
+        let client = HTTPClient(configuration: configuration)
+
+        let started = ContinuousClock.now
+        do {
+            _ = try await client.send(HTTPRequest(method: "GET", target: "/slow"), to: url(canned.port))
+            Issue.record("expected a timeout")
+        } catch {
+            guard case .timedOut(let what) = error else {
+                Issue.record("expected a timeout, got \(error)")
+                return
+            }
+            #expect(what.contains("/slow"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(
+            try HTTPClientConfiguration(settings: Settings(["LINKTOME_HTTP_REQUEST_TIMEOUT": "7"])).requestTimeout == 7
+        )
+        #expect(throws: HTTPError.self) {
+            try HTTPClientConfiguration(settings: Settings(["LINKTOME_HTTP_REQUEST_TIMEOUT": "-1"]))
+        }
+        canned.stop()
+    }
+
+    @Test("endless interim responses are an error, a few are skipped")
+    func interimLimit() async throws {
+        let canned = try CannedServer { _, _, request in
+            let count = request.target == "/many" ? 17 : 16
+            return .bytes(
+                String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: count) + CannedServer.ok("done"),
+                close: false
+            )
+        }
+        let client = HTTPClient()
+
+        let few = try await client.send(HTTPRequest(method: "GET", target: "/few"), to: url(canned.port))
+        #expect(few.text == "done")
+        await #expect(throws: HTTPError.malformedStatusLine("more than 16 interim (1xx) responses")) {
+            try await client.send(HTTPRequest(method: "GET", target: "/many"), to: url(canned.port))
+        }
+        canned.stop()
+    }
+
     @Test("connection, name resolution and framing failures are HTTPErrors that say what happened")
     func failures() async throws {
         let refused = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
@@ -173,5 +222,22 @@ struct HTTPClientTests {
             try await client.send(HTTPRequest(method: "GET", target: "/a b"), to: url(truncated.port))
         }
         truncated.stop()
+    }
+}
+
+@Suite("Parsing URLs")
+struct HTTPURLTests {
+    @Test("hosts, IPv6 literals and ports are split; malformed authorities are refused")
+    func authorities() {
+        #expect(HTTPURL("http://[::1]:8080/a?b")?.host == "[::1]")
+        #expect(HTTPURL("http://[::1]:8080/a?b")?.port == 8080)
+        #expect(HTTPURL("https://acct.table.core.windows.net")?.port == 443)
+        #expect(HTTPURL("http://[::1]/x")?.port == 80)
+        for bad in [
+            "http://[::1/x", "http://[::1]x/", "http://[]/", "http://a:99999/", "http://a:0/", "http://a:/",
+            "http://::1:80/", "http://user@host/", "http:///x", "http://a b/",
+        ] {
+            #expect(HTTPURL(bad) == nil, "\(bad)")
+        }
     }
 }

@@ -85,6 +85,24 @@ struct AzureClientTests {
         }
     }
 
+    @Test("a malformed TableEndpoint is rejected up front, and a bad port is called out of range")
+    func endpointProblems() {
+        let key = "a2V5PT0="
+        func message(_ endpoint: String) -> String? {
+            do {
+                _ = try AzureConnectionString(parsing: "AccountName=a;AccountKey=\(key);TableEndpoint=\(endpoint)")
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        #expect(message("http://[::1/x") != nil)
+        #expect(message("http://[::1]:10002/devstoreaccount1") == nil)
+        #expect(message("http://127.0.0.1:99999/x")?.contains("port 99999, which is out of range") == true)
+        #expect(message("http://127.0.0.1:0/x")?.contains("out of range") == true)
+        #expect(message("ftp://x")?.contains("not an http(s) URL") == true)
+    }
+
     @Test("error bodies map to kinds, codes, messages and batch indexes")
     func errorMapping() {
         let body =
@@ -122,6 +140,24 @@ struct AzureTransportTests {
         #expect(error?.kind == .unavailable)
         #expect(error?.mayHaveBeenApplied == false)
         #expect(counter.value == 3)
+        #expect(error?.message.contains("http://127.0.0.1:1/devstoreaccount1/Tbl") == true)
+    }
+
+    @Test("retries stop once the total time limit is spent, however many the policy allows")
+    func retryBudget() async throws {
+        let counter = RequestCounter()
+        let store = try AzureTableStore(
+            endpoint: "http://127.0.0.1:1/devstoreaccount1",
+            credential: .sharedKey(accountName: "devstoreaccount1", accountKey: Array("key".utf8)),
+            transport: CountingTransport(counter: counter),
+            retry: AzureRetryPolicy(maximumRetries: 1_000, initialDelay: 0.05, maximumDelay: 0.05, totalTimeLimit: 0.4)
+        )
+        let started = ContinuousClock.now
+        let error = await capture { try await store.listTables() }
+        #expect(error?.kind == .unavailable)
+        // Timing decides how many fit in the budget; far fewer than the policy's 1,000 retries.
+        #expect(counter.value < 100)
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
 
@@ -247,6 +283,27 @@ struct StorageConfigurationTests {
             workingDirectory: "/srv"
         )
         #expect(explicitSQLite == .sqlite(path: "/var/x.db", setting: "LINKTOME_STORAGE"))
+    }
+
+    @Test("LINKTOME_STORAGE=sqlite takes its path from LINKTOME_SQLITE_PATH or the Azure-aware default")
+    func bareSQLite() throws {
+        let withPath = try StorageConfiguration.resolve(
+            settings: Settings(["LINKTOME_STORAGE": "sqlite", "LINKTOME_SQLITE_PATH": "data/x.sqlite"]),
+            workingDirectory: "/srv"
+        )
+        #expect(withPath == .sqlite(path: "/srv/data/x.sqlite", setting: "LINKTOME_SQLITE_PATH"))
+
+        let onAzure = try StorageConfiguration.resolve(
+            settings: Settings(["LINKTOME_STORAGE": "sqlite", "WEBSITE_INSTANCE_ID": "x"]),
+            workingDirectory: "/home/site/wwwroot"
+        )
+        #expect(onAzure == .sqlite(path: "/tmp/.linktome/linktome.sqlite", setting: "LINKTOME_STORAGE"))
+
+        let local = try StorageConfiguration.resolve(
+            settings: Settings(["LINKTOME_STORAGE": "sqlite"]),
+            workingDirectory: "/srv"
+        )
+        #expect(local == .sqlite(path: "/srv/.linktome/linktome.sqlite", setting: "LINKTOME_STORAGE"))
     }
 
     @Test("a malformed connection string names its setting and hides the key")

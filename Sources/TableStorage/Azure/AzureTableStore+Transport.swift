@@ -19,10 +19,14 @@ extension AzureTableStore {
 
     /// Sends `call`, retrying on 408, 429, 5xx and transport failures with backoff, and returns the
     /// first 2xx response. Any other status throws the mapped ``TableStorageError``; if an earlier
-    /// attempt got no usable answer, the error says the write may have been applied.
+    /// attempt got no usable answer, the error says the write may have been applied. Retries stop once
+    /// the next one could not start within the policy's ``AzureRetryPolicy/totalTimeLimit``.
     func perform(_ call: AzureCall) async throws -> HTTPResponse {
         var unanswered = false
         var attempt = 0
+        let started = ContinuousClock.now
+        // The path names the table and entity; the query is left out because it may hold a SAS token.
+        let requested = location + call.path
         while true {
             let request = try await signedRequest(call)
             let outcome: Result<HTTPResponse, any Error>
@@ -38,22 +42,19 @@ extension AzureTableStore {
             case .success(let response) where !AzureRetryPolicy.isRetryable(status: response.status):
                 throw AzureTableStore.error(from: response, mayHaveBeenApplied: unanswered && call.method != "GET")
             case .success(let response):
-                guard attempt < retry.maximumRetries else {
+                let delay = backOffDelay(attempt: attempt, retryAfter: response.headers["Retry-After"])
+                guard attempt < retry.maximumRetries, fitsBudget(delay, since: started) else {
                     throw AzureTableStore.error(from: response, mayHaveBeenApplied: unanswered && call.method != "GET")
                 }
-                try await backOff(
-                    attempt: attempt,
-                    retryAfter: response.headers["Retry-After"],
-                    reason: "HTTP \(response.status)",
-                    call
-                )
+                try await backOff(delay, attempt: attempt, reason: "HTTP \(response.status)", call)
             case .failure(let error):
                 let failure = TransportFailure(error)
                 let maybeApplied = (unanswered || failure.mayHaveReachedService) && call.method != "GET"
-                guard failure.isRetryable, attempt < retry.maximumRetries else {
-                    throw failure.error(call, location, attempts: attempt + 1, mayHaveBeenApplied: maybeApplied)
+                let delay = backOffDelay(attempt: attempt, retryAfter: nil)
+                guard failure.isRetryable, attempt < retry.maximumRetries, fitsBudget(delay, since: started) else {
+                    throw failure.error(call, requested, attempts: attempt + 1, mayHaveBeenApplied: maybeApplied)
                 }
-                try await backOff(attempt: attempt, retryAfter: nil, reason: "\(error)", call)
+                try await backOff(delay, attempt: attempt, reason: "\(error)", call)
                 unanswered = unanswered || failure.mayHaveReachedService
                 attempt += 1
                 continue
@@ -64,12 +65,24 @@ extension AzureTableStore {
         }
     }
 
-    private func backOff(attempt: Int, retryAfter: String?, reason: String, _ call: AzureCall) async throws {
+    /// The wait before retry number `attempt + 1`: exponential with jitter, at least `Retry-After`.
+    private func backOffDelay(attempt: Int, retryAfter: String?) -> Double {
         var delay = min(retry.initialDelay * pow(2, Double(attempt)), retry.maximumDelay)
         delay *= Double.random(in: 0.8...1.2)
         if let retryAfter, let seconds = Double(retryAfter.trimmingCharacters(in: .whitespaces)) {
             delay = min(max(delay, seconds), retry.maximumDelay)
         }
+        return delay
+    }
+
+    /// Whether waiting `delay` more seconds still starts the next attempt within the total time limit.
+    private func fitsBudget(_ delay: Double, since started: ContinuousClock.Instant) -> Bool {
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return seconds + delay < retry.totalTimeLimit
+    }
+
+    private func backOff(_ delay: Double, attempt: Int, reason: String, _ call: AzureCall) async throws {
         logger.debug(
             "retrying table request",
             metadata: ["table.method": call.method, "table.attempt": "\(attempt + 1)", "table.reason": reason]

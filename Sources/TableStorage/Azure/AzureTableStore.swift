@@ -81,11 +81,20 @@ public struct AzureRetryPolicy: Sendable {
     public var initialDelay: Double
     /// The longest backoff.
     public var maximumDelay: Double
+    /// Seconds after the first attempt started past which no retry begins, so one call gives up within
+    /// about this time plus one request's own timeout (the HTTP client's per-request deadline).
+    public var totalTimeLimit: Double
 
-    public init(maximumRetries: Int = 4, initialDelay: Double = 0.8, maximumDelay: Double = 30) {
+    public init(
+        maximumRetries: Int = 4,
+        initialDelay: Double = 0.8,
+        maximumDelay: Double = 30,
+        totalTimeLimit: Double = 120
+    ) {
         self.maximumRetries = maximumRetries
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
+        self.totalTimeLimit = totalTimeLimit
     }
 
     /// Whether a response status is worth retrying.
