@@ -170,10 +170,16 @@ enum DevCommand {
 
     private static func once(_ host: DevHost, _ arguments: Arguments, logger: Logger) async -> Int32 {
         var failures: [String] = []
+        var reports: [JSONValue] = []
         let tickStart = host.core.clock.now()
         do {
             for (function, outcome) in try await host.tick(runAll: arguments.all) {
-                if case .succeeded = outcome { continue }
+                if case .succeeded(let value, _) = outcome {
+                    if let text = value?.stringValue, let report = try? JSONParser.parse(Array(text.utf8)) {
+                        reports.append(report)
+                    }
+                    continue
+                }
                 failures.append("the \(function) invocation did not succeed: \(outcome)")
             }
         } catch {
@@ -195,7 +201,8 @@ enum DevCommand {
         let summary = await TickSummary.build(
             core: host.core,
             appRoot: arguments.appRoot,
-            tickStart: Timestamp(tickStart)
+            tickStart: Timestamp(tickStart),
+            reports: reports
         )
         await host.stop()
         let clock = Timestamp(tickStart).iso8601(fractionDigits: 0)
