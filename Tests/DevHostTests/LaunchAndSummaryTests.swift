@@ -153,6 +153,13 @@ struct LaunchAndSummaryTests {
         #expect(summary.notes == ["entry 5: Cron: not a schedule"])
     }
 
+    @Test("the handler's warning and error log lines are logged at their level, others at debug")
+    func handlerLogLevels() {
+        #expect(FunctionInvoker.level(ofLogLine: "warning the TimerInfo cannot be read") == .warning)
+        #expect(FunctionInvoker.level(ofLogLine: "error the store is unreachable") == .error)
+        #expect(FunctionInvoker.level(ofLogLine: "info timer fired") == .debug)
+    }
+
     @Test("linktome dev --once runs a tick, prints the summary and exits 0")
     func commandLine() throws {
         let app = try TestApp(plan: [planned("cli-1", ["Mode": "Sequence", "Items": [item("a")]])])
@@ -163,7 +170,7 @@ struct LaunchAndSummaryTests {
             binary,
             [
                 "dev", "--once", "--all", "--app-root", app.root, "--handler", binary, "--handler-arg", "dev",
-                "--handler-arg", "--serve-fixture",
+                "--handler-arg", "--serve-fixture", "--webhook-key", "devkey-1",
             ]
         )
 
@@ -171,7 +178,9 @@ struct LaunchAndSummaryTests {
         #expect(output.contains("(every timer): 1 orchestrations"))
         #expect(output.contains("TIMER"))
         #expect(!output.contains("infrastructure problem"))
+        #expect(output.contains("code=devkey-1"))
         #expect(try run(binary, ["dev", "--all"]).status == 2)
+        #expect(try run(binary, ["dev", "--once", "--webhook-key", "a b"]).status == 2)
         #expect(try run(binary, ["dev", "--once", "--at", "yesterday"]).status == 2)
     }
 
