@@ -207,6 +207,8 @@ enum DevCommand {
             }
         }
 
+        let settled = await DevRowSettlement.settle(host, settings: .process, logger: logger)
+        if !settled.isEmpty { logger.info("timer rows settled", metadata: ["timers": settled.joined(separator: ",")]) }
         let summary = await TickSummary.build(
             core: host.core,
             appRoot: arguments.appRoot,
