@@ -58,7 +58,7 @@ public final class DevHost: Sendable {
             logger: options.logger
         )
         self.core = core
-        let webhook = WebhookAPI(core: core, port: options.webhookPort) { _ in }
+        let webhook = WebhookAPI(core: core, port: options.webhookPort, key: options.webhookKey) { _ in }
         self.webhook = webhook
 
         let zone: TimeZone
@@ -115,7 +115,10 @@ public final class DevHost: Sendable {
     public func start() async throws(DevHostError) {
         try await core.durable.prepare()
         let port = try webhook.start()
-        options.logger.info("webhook API listening", metadata: ["url": webhook.baseURL, "http.port": "\(port)"])
+        options.logger.info(
+            "webhook API listening",
+            metadata: ["url": webhook.baseURL, "http.port": "\(port)", "code": webhook.systemKey]
+        )
         try await handler.start()
         loops.start([Task { await orchestrationLoop.run() }, Task { await activityLoop.run() }])
     }

@@ -15,6 +15,8 @@ public struct DevHostOptions: Sendable {
     public var handlerEnvironment: [String: String] = [:]
     /// The webhook API's port; 0 picks a free one.
     public var webhookPort = 0
+    /// The webhook API's system key (`code=`); a random one when `nil`.
+    public var webhookKey: String?
     /// Seconds added to the system clock, for the host and the handler (`--at`).
     public var timeOffset: Double = 0
     /// Episodes and activities run at once; `nil` takes `host.json`'s values, else 10 per core.

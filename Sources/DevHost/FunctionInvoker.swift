@@ -87,7 +87,8 @@ public struct FunctionInvoker: Sendable {
         case .succeeded(_, let logs):
             logger.info("invocation succeeded", metadata: metadata)
             for line in logs {
-                logger.debug(
+                logger.log(
+                    Self.level(ofLogLine: line),
                     "function log: \(line)",
                     metadata: ["function.name": function, "invocation.id": invocationId]
                 )
@@ -162,5 +163,15 @@ public struct FunctionInvoker: Sendable {
         case 504: return "Gateway Timeout"
         default: return "Status \(status)"
         }
+    }
+}
+
+extension FunctionInvoker {
+    /// The level of a `Logs` line (`warning …`, `error …`): the handler's warnings and errors show at
+    /// the host's default level, everything else at `debug`.
+    static func level(ofLogLine line: String) -> LogLevel {
+        if line.hasPrefix("error ") { return .error }
+        if line.hasPrefix("warning ") { return .warning }
+        return .debug
     }
 }

@@ -22,8 +22,16 @@ public struct TickSummary: Sendable {
     public static let catalogueFile = "LinkTomeTimers.json"
     public static let statusTable = "LinkTomeTimers"
 
-    /// Builds the summary of a tick that started at `tickStart`.
-    public static func build(core: HostCore, appRoot: String, tickStart: Timestamp) async -> TickSummary {
+    /// Builds the summary of a tick that started at `tickStart`. `reports` are the tick reports the
+    /// timer functions returned (their `ReturnValue`); with one, each timer's line says what that
+    /// tick did with it (ran, not due, skipped, busy, invalid in the catalogue). Without any, the
+    /// status rows are read instead: a timer whose `LastOccurrence` is at or after the tick ran.
+    public static func build(
+        core: HostCore,
+        appRoot: String,
+        tickStart: Timestamp,
+        reports: [JSONValue] = []
+    ) async -> TickSummary {
         var notes: [String] = []
         let catalogue: [JSONValue]
         if let data = FileManager.default.contents(atPath: appRoot + "/" + catalogueFile),
@@ -39,7 +47,18 @@ public struct TickSummary: Sendable {
             guard let id = entry["Id"]?.stringValue else { continue }
             let command = entry["Command"]?.stringValue ?? id
             let row = try? await core.durable.store.get(from: statusTable, partitionKey: "Timer", rowKey: id)
+            if !reports.isEmpty {
+                let report = ReportedTick(reports)
+                rows.append(await report.describe(id: id, command: command, row: row, core: core))
+                continue
+            }
             rows.append(await describe(command: command, row: row, core: core, tickStart: tickStart))
+        }
+        for report in reports {
+            for problem in report["Problems"]?.arrayValue ?? [] {
+                notes.append(problem.stringValue ?? problem.jsonText)
+            }
+            if let failure = report["Failure"]?.stringValue { notes.append("the tick failed: " + failure) }
         }
         return TickSummary(rows: rows, notes: notes)
     }
@@ -61,10 +80,17 @@ public struct TickSummary: Sendable {
             let end = instance.completedTime ?? core.now()
             let seconds = end.date.timeIntervalSince(instance.createdTime.date)
             var result = headline(instance.output)
-            if let failure = instance.failure, instance.runtimeStatus == .failed { result = failure }
+            var status = instance.runtimeStatus.rawValue
+            if let failure = instance.failure, instance.runtimeStatus == .failed {
+                result = failure
+            } else if instance.runtimeStatus == .completed,
+                ReportedTick.outputFailed(OrderedJSON.value(instance.output))
+            {
+                status = "Failed"
+            }
             return Row(
                 timer: command,
-                status: instance.runtimeStatus.rawValue,
+                status: status,
                 duration: format(seconds) + (instance.runtimeStatus.isTerminal ? "" : "+"),
                 result: "orchestration: \(result)"
             )
@@ -140,7 +166,7 @@ public struct TickSummary: Sendable {
         return "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
     }
 
-    private static func date(_ value: TableValue?) -> Timestamp? {
+    static func date(_ value: TableValue?) -> Timestamp? {
         switch value {
         case .dateTime(let date)?: return date
         case .string(let text)?: return Timestamp(iso8601: text)

@@ -19,11 +19,13 @@ public final class WebhookAPI: Sendable {
     private let server: HTTPServer
     let onStart: @Sendable (String) -> Void
 
-    /// - Parameter onStart: called with each instance id a start request created.
-    init(core: HostCore, port: Int, onStart: @escaping @Sendable (String) -> Void) {
+    /// - Parameters:
+    ///   - key: the system key; a random one when `nil`.
+    ///   - onStart: called with each instance id a start request created.
+    init(core: HostCore, port: Int, key: String? = nil, onStart: @escaping @Sendable (String) -> Void) {
         self.core = core
         self.onStart = onStart
-        systemKey = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        systemKey = key ?? (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         var configuration = HTTPServerConfiguration()
         configuration.port = port
         configuration.handlerPlacement = .globalExecutor

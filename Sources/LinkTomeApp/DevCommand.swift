@@ -26,6 +26,7 @@ enum DevCommand {
           --app-root <dir>      the app root (default: the current directory)
           --store <path>        the SQLite file (default: <app root>/.linktome/linktome.sqlite)
           --port <n>            the webhook API port (default: a free port)
+          --webhook-key <key>   the webhook API's code= key (default: a random one, logged at start-up)
           --timeout <seconds>   with --once: how long to wait for orchestrations (default 600)
           --handler <path>      the handler executable (default: this binary)
           --handler-arg <arg>   an argument for the handler (repeatable)
@@ -42,6 +43,7 @@ enum DevCommand {
         var appRoot = FileManager.default.currentDirectoryPath
         var store: String?
         var port = 0
+        var webhookKey: String?
         var timeout = 600.0
         var handler: String?
         var handlerArguments: [String] = []
@@ -98,6 +100,12 @@ enum DevCommand {
                 arguments.at = at
             case "--app-root": arguments.appRoot = absolute(try value(option))
             case "--store": arguments.store = absolute(try value(option))
+            case "--webhook-key":
+                let key = try value(option)
+                guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw .invalidOption("--webhook-key '\(key)': use letters, digits, '-' and '_'")
+                }
+                arguments.webhookKey = key
             case "--port":
                 let text = try value(option)
                 guard let port = Int(text), (0...65_535).contains(port) else {
@@ -156,6 +164,7 @@ enum DevCommand {
             handlerOutput: { line, _ in Console.write("handler | " + line) }
         )
         options.webhookPort = arguments.port
+        options.webhookKey = arguments.webhookKey
         options.timeOffset = arguments.at.map { $0.date.timeIntervalSinceNow } ?? 0
         options.handlerEnvironment["LINKTOME_LOG_LEVEL"] =
             arguments.handlerLogLevel ?? settings["LINKTOME_LOG_LEVEL"] ?? "warning"
@@ -170,10 +179,16 @@ enum DevCommand {
 
     private static func once(_ host: DevHost, _ arguments: Arguments, logger: Logger) async -> Int32 {
         var failures: [String] = []
+        var reports: [JSONValue] = []
         let tickStart = host.core.clock.now()
         do {
             for (function, outcome) in try await host.tick(runAll: arguments.all) {
-                if case .succeeded = outcome { continue }
+                if case .succeeded(let value, _) = outcome {
+                    if let text = value?.stringValue, let report = try? JSONParser.parse(Array(text.utf8)) {
+                        reports.append(report)
+                    }
+                    continue
+                }
                 failures.append("the \(function) invocation did not succeed: \(outcome)")
             }
         } catch {
@@ -192,10 +207,13 @@ enum DevCommand {
             }
         }
 
+        let settled = await DevRowSettlement.settle(host, settings: .process, logger: logger)
+        if !settled.isEmpty { logger.info("timer rows settled", metadata: ["timers": settled.joined(separator: ",")]) }
         let summary = await TickSummary.build(
             core: host.core,
             appRoot: arguments.appRoot,
-            tickStart: Timestamp(tickStart)
+            tickStart: Timestamp(tickStart),
+            reports: reports
         )
         await host.stop()
         let clock = Timestamp(tickStart).iso8601(fractionDigits: 0)

@@ -8,8 +8,10 @@ import LinkTomeCore
 /// `PostExecution`, `MaxAttempts`). FanOut schedules every item at once (or `MaxConcurrency` at a
 /// time) and waits for all; Sequence runs them in order and stops at the first failure; both retry
 /// an item up to `MaxAttempts` times, 5 s after the first failure and twice as long after each
-/// further one. NoScaling runs them in order without retries. `PostExecution` runs once after the
-/// batch with `Results` (and `Summary`), even when items failed.
+/// further one. NoScaling runs them in order without retries. `PostExecution` runs after the
+/// batch with `Results` (and `Summary`), even when items failed, with the same retry policy as
+/// FanOut and Sequence items (in every mode); when it finally fails, the output's `Status` is
+/// `Failed` and `OrchestrationError` names it.
 ///
 /// The custom status carries the name and progress; the output is an ``OrchestrationSummary``
 /// whose `Status` is `Failed` when any item failed (the orchestration itself still completes, so
@@ -138,7 +140,9 @@ public enum LinkTomeOrchestrator {
         post.extra["Results"] = .array(progress.results)
         post.extra["Summary"] = progress.summary.countsJSON
         context.setCustomStatus(progress.status(stage: "PostExecution"))
-        if case .failure(let error) = try await settle(context.callActivity(activityName, input: post.json)) {
+        let retry = retryPolicy(maxAttempts: input.maxAttempts)
+        let task = context.callActivity(activityName, input: post.json, retry: retry)
+        if case .failure(let error) = try await settle(task) {
             progress.orchestrationError = "PostExecution \(post.label) failed: \(message(of: error))"
         }
     }

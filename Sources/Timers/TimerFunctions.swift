@@ -73,12 +73,15 @@ public struct TimerFunctions: Sendable {
             ]
         )
 
+        let catalogue = TimerCatalogue.load(path: cataloguePath, registry: registry)
         let report = await TimerService(
             environment: environment(logger: logger, durable: durableClient(invocation, logger: logger)),
-            catalogue: TimerCatalogue.load(path: cataloguePath, registry: registry)
+            catalogue: catalogue
         ).tick()
         if let failure = report.failure { throw TimersError.storageUnavailable(failure) }
-        return InvocationResult()
+        // The report, for a local host's summary; Azure ignores a timer function's return value.
+        let invalid = catalogue.problems.filter { $0.severity == .skipped && $0.id != nil }
+        return InvocationResult(returnValue: .string(report.json(invalid: invalid).jsonText))
     }
 
     /// One orchestrator episode; the answer is the base64 `OrchestratorResponse`.

@@ -98,10 +98,66 @@ struct LaunchAndSummaryTests {
         #expect(byTimer["Start-DurableCleanup"]?.duration == "1.2 s")
         #expect(byTimer["Start-SubscriptionCleanup"]?.result == "the Users table is unreadable\nline two")
         #expect(lines.contains { $0.contains("Start-SubscriptionCleanup") && $0.contains("unreadable line two") })
-        #expect(byTimer["Start-BillingOrchestrator"]?.status == "Completed")
+        #expect(byTimer["Start-BillingOrchestrator"]?.status == "Failed")
         #expect(byTimer["Start-BillingOrchestrator"]?.result == "orchestration: 4 of 4 items succeeded, 1 failed")
         #expect(byTimer["Start-AnalyticsAggregation"]?.status == "not due")
         #expect(byTimer["Start-RefreshTokenCleanup"]?.status == "not run")
+    }
+
+    @Test("with a tick report, each line says what the tick did: ran, not due, skipped, busy, invalid, failed run")
+    func summaryFromReport() async throws {
+        let app = try TestApp()
+        defer { app.remove() }
+        let host = try app.host()
+        try await host.core.durable.prepare()
+        let now = host.core.now()
+        var instance = InstanceRecord(
+            instanceId: "bill-2",
+            name: "LinkTomeOrchestrator",
+            executionId: "e",
+            input: nil,
+            now: now
+        )
+        instance.runtimeStatus = .completed
+        instance.completedTime = now.advanced(bySeconds: 1)
+        instance.output =
+            #"{"Status":"Failed","Total":1,"Succeeded":1,"Failed":0,"OrchestrationError":"PostExecution x failed"}"#
+        _ = try await host.core.durable.insert(instance)
+        let report: JSONValue = [
+            "Entries": [
+                [
+                    "TimerId": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "Outcome": "NotDue",
+                    "Next": "2026-01-21T00:00:00Z",
+                ],
+                ["TimerId": "b2c3d4e5-f6a7-8901-bcde-f12345678901", "Outcome": "Skipped", "Reason": "was 900 s late"],
+                [
+                    "TimerId": "c3d4e5f6-a7b8-9012-cdef-123456789012", "Outcome": "Busy",
+                    "Reason": "orchestration running",
+                ],
+                ["TimerId": "d4e5f6a7-b8c9-0123-def1-234567890123", "Outcome": "Ran", "InstanceId": "bill-2"],
+            ],
+            "Invalid": [["Id": "e5f6a7b8-c9d0-1234-ef12-345678901234", "Reason": "Cron: not a schedule"]],
+            "Problems": ["entry 5: Cron: not a schedule"],
+        ]
+
+        let summary = await TickSummary.build(core: host.core, appRoot: app.root, tickStart: now, reports: [report])
+
+        let byTimer = Dictionary(summary.rows.map { ($0.timer, $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(byTimer["Start-DurableCleanup"]?.status == "not due")
+        #expect(byTimer["Start-DurableCleanup"]?.result == "next 2026-01-21T00:00:00Z")
+        #expect(byTimer["Start-SubscriptionCleanup"]?.status == "skipped")
+        #expect(byTimer["Start-AnalyticsAggregation"]?.result == "orchestration running")
+        #expect(byTimer["Start-BillingOrchestrator"]?.status == "Failed")
+        #expect(byTimer["Start-BillingOrchestrator"]?.result.contains("PostExecution x failed") == true)
+        #expect(summary.rows.contains { $0.status == "invalid" && $0.result == "Cron: not a schedule" })
+        #expect(summary.notes == ["entry 5: Cron: not a schedule"])
+    }
+
+    @Test("the handler's warning and error log lines are logged at their level, others at debug")
+    func handlerLogLevels() {
+        #expect(FunctionInvoker.level(ofLogLine: "warning the TimerInfo cannot be read") == .warning)
+        #expect(FunctionInvoker.level(ofLogLine: "error the store is unreachable") == .error)
+        #expect(FunctionInvoker.level(ofLogLine: "info timer fired") == .debug)
     }
 
     @Test("linktome dev --once runs a tick, prints the summary and exits 0")
@@ -114,7 +170,7 @@ struct LaunchAndSummaryTests {
             binary,
             [
                 "dev", "--once", "--all", "--app-root", app.root, "--handler", binary, "--handler-arg", "dev",
-                "--handler-arg", "--serve-fixture",
+                "--handler-arg", "--serve-fixture", "--webhook-key", "devkey-1",
             ]
         )
 
@@ -122,7 +178,9 @@ struct LaunchAndSummaryTests {
         #expect(output.contains("(every timer): 1 orchestrations"))
         #expect(output.contains("TIMER"))
         #expect(!output.contains("infrastructure problem"))
+        #expect(output.contains("code=devkey-1"))
         #expect(try run(binary, ["dev", "--all"]).status == 2)
+        #expect(try run(binary, ["dev", "--once", "--webhook-key", "a b"]).status == 2)
         #expect(try run(binary, ["dev", "--once", "--at", "yesterday"]).status == 2)
     }
 

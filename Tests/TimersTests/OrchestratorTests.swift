@@ -36,6 +36,14 @@ struct OrchestratorTests {
             calls.remember(item.json)
             return .null
         }
+        registry.registerActivity("FlakyReport") { _, _ in
+            if calls.count("FlakyReport") <= 1 { throw ActivityFailure(errorType: "Killed", message: "handler exited") }
+            return "manifest written"
+        }
+        registry.registerActivity("BrokenReport") { _, _ in
+            calls.count("BrokenReport")
+            throw ActivityFailure(errorType: "Killed", message: "handler exited")
+        }
         registry.registerActivity("MakeBatch") { _, _ in
             [["FunctionName": "Ok", "Parameters": ["UserId": "q1"]], ["FunctionName": "Ok"], ["Nothing": 1]]
         }
@@ -133,6 +141,41 @@ struct OrchestratorTests {
         #expect(post["Results"] == [["Synced": "u1"]])
         #expect(post["Summary"]?["Failed"] == 1)
         #expect(post["Parameters"] == ["Channel": "ops"])
+    }
+
+    @Test("PostExecution is retried like the items: a failure followed by a success leaves the run Succeeded")
+    func postExecutionRetried() async throws {
+        let calls = Counters()
+        let clock = ManualTimeSource(utc("2026-01-20T00:00:00Z"))
+        let hub = TaskHubSimulator(functions: Self.functions(Self.registry(calls: calls), clock: clock))
+        var input = OrchestratorInput(name: "Backup", batch: [ActivityItem(functionName: "Ok")], maxAttempts: 3)
+        input.postExecution = ActivityItem(functionName: "FlakyReport")
+
+        let status = try await hub.run(LinkTomeOrchestrator.name, instanceId: "post-retry", input: input.json)
+
+        #expect(calls["FlakyReport"] == 2)
+        #expect(hub.timerDelays == [5])
+        #expect(status.output["Status"] == "Succeeded")
+        #expect(status.output["OrchestrationError"] == nil)
+    }
+
+    @Test("a PostExecution that fails every attempt leaves the output Failed with the reason")
+    func postExecutionFailsFinally() async throws {
+        let calls = Counters()
+        let clock = ManualTimeSource(utc("2026-01-20T00:00:00Z"))
+        let hub = TaskHubSimulator(functions: Self.functions(Self.registry(calls: calls), clock: clock))
+        var input = OrchestratorInput(name: "Backup", batch: [ActivityItem(functionName: "Ok")], maxAttempts: 3)
+        input.mode = .noScaling
+        input.postExecution = ActivityItem(functionName: "BrokenReport")
+
+        let status = try await hub.run(LinkTomeOrchestrator.name, instanceId: "post-fail", input: input.json)
+
+        #expect(calls["BrokenReport"] == 3)
+        #expect(hub.timerDelays == [5, 10])
+        #expect(status.output["Status"] == "Failed")
+        let error = try #require(status.output["OrchestrationError"]?.stringValue)
+        #expect(error.contains("PostExecution") && error.contains("handler exited (after 3 attempts)"))
+        #expect(status.customStatus["Stage"] == "Failed")
     }
 
     @Test("NoScaling runs items in order without retries")

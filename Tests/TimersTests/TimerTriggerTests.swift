@@ -33,8 +33,11 @@ struct TimerTriggerTests {
             logger: Logger(label: "test", level: .debug, sink: logs)
         )
 
-        _ = try await functions(fixture, catalogue: path.path).timerTick(invocation)
+        let result = try await functions(fixture, catalogue: path.path).timerTick(invocation)
 
+        let report = try JSONParser.parse(Array((result.returnValue.stringValue ?? "").utf8))
+        let first = report["Entries"]?.arrayValue?.first
+        #expect(first?["TimerId"] == "hourly" && first?["Outcome"] == "Ran")
         let warning = logs.collected.first { $0.message.contains("TimerInfo cannot be read") }
         #expect(warning?.level == .warning)
         #expect(warning?.metadata["value"] == "\"garbage\"")

@@ -103,12 +103,11 @@ struct FeatureUsageFolder {
     mutating func run() async throws -> Bool {
         let filter = TableFilter.lessThan("RowKey", .string(RetentionTime.tickKey(cutoff)))
         do {
-            for try await page in store.query(
-                FeatureUsageCleanup.table,
-                filter: filter,
-                select: ["EventTimestamp", "Feature", "Allowed"]
-            ) {
+            let table = FeatureUsageCleanup.table
+            let select = ["EventTimestamp", "Feature", "Allowed"]
+            try await RetentionSweep.forEachPage(store, table, filter: filter, select: select) { page in
                 try Task.checkCancellation()
+                RetentionSweep.countUnreadable(page.unreadable, table: table, in: &counts, logger: logger)
                 for entity in page.entities { try await consider(entity) }
             }
         } catch let error as TableStorageError where error.kind == .notFound && error.code == "TableNotFound" {

@@ -37,8 +37,10 @@ struct InactiveAccountPass {
     /// Streams every user; returns whether the `Users` table was missing.
     mutating func run() async throws -> Bool {
         do {
-            for try await page in store.query(InactiveAccountCleanup.table, select: AccountFacts.columns) {
+            let table = InactiveAccountCleanup.table
+            try await RetentionSweep.forEachPage(store, table, filter: nil, select: AccountFacts.columns) { page in
                 try Task.checkCancellation()
+                RetentionSweep.countUnreadable(page.unreadable, table: table, in: &counts, logger: logger)
                 for user in page.entities {
                     counts.examined += 1
                     do {

@@ -8,7 +8,9 @@ import TableStorage
 /// counts over 86,400 s). Here a row is deleted only when `WindowStart + window < now`, with the
 /// window of its partition from ``RateLimitWindows``: exactly then the limiter would start a new
 /// window anyway, so deleting the row changes nothing for the caller. A row without `WindowStart` is
-/// judged by `LastRequest` (never earlier than the window start); a row with neither is kept.
+/// judged by `LastRequest` (never earlier than the window start), and so is one whose `WindowStart`
+/// is not a date (kept as `unparsableWindowStart` while its `LastRequest` window is open); a row
+/// with neither is kept. A row the store cannot decode is counted as failed (`unreadableRow`).
 ///
 /// Returns the original's `TotalEntries` (rows examined) besides the common counts.
 public enum RateLimitCleanup {
@@ -46,13 +48,16 @@ public enum RateLimitCleanup {
 
     /// The rule for one counter row.
     static func verdict(for entity: TableEntity, now: Timestamp, windows: RateLimitWindows) -> RowVerdict {
-        var reading = RetentionTime.read(entity["WindowStart"])
+        let windowStart = RetentionTime.read(entity["WindowStart"])
+        var reading = windowStart
         if reading.instant == nil, case .instant = RetentionTime.read(entity["LastRequest"]) {
             reading = RetentionTime.read(entity["LastRequest"])
         }
         guard let start = reading.instant else { return .keep(reading.problem ?? "unparsableDate") }
         let window = Int64(windows.window(forPartition: entity.partitionKey))
         let end = RetentionTime.adding(window, to: start)
-        return end < now ? .delete("windowExpired") : .keep("windowOpen")
+        if end < now { return .delete("windowExpired") }
+        // A WindowStart that is there but not a date: kept by LastRequest, and said so.
+        return windowStart == .unparsable ? .keep("unparsableWindowStart") : .keep("windowOpen")
     }
 }

@@ -4,7 +4,8 @@ import TableStorage
 
 /// `Start-RefreshTokenCleanup` (hourly): deletes `RefreshTokens` rows that are invalidated
 /// (`IsValid` false) or expired (`ExpiresAt` before now). As in the original, an `ExpiresAt` that is
-/// present but unparsable counts as expired, and a row without `ExpiresAt` is kept.
+/// present but unparsable (text that is not a date, a number) counts as expired, and a row without
+/// `ExpiresAt` is kept. A row the store cannot decode is counted as failed (`unreadableRow`).
 ///
 /// Each reason is counted (`invalidated`, `expired`, `unparsableExpiry`). Returns the original's
 /// `ExpiredCount` (expired plus unparsable), `InvalidCount`, `TotalTokens` (rows examined) and
@@ -19,7 +20,8 @@ public enum RefreshTokenCleanup {
         let sweep = RetentionSweep(
             store: store,
             table: table,
-            filter: .equal("IsValid", .bool(false)) || RetentionTime.candidates("ExpiresAt", before: cutoff),
+            filter: .equal("IsValid", .bool(false))
+                || RetentionTime.candidates("ExpiresAt", before: cutoff, otherTypes: true),
             select: ["IsValid", "ExpiresAt"],
             logger: logger
         )

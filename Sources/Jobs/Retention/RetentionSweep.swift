@@ -33,9 +33,10 @@ struct RetentionSweep {
         var counts = RetentionSummary(command: "", target: table)
         var requests = 0
         do {
-            for try await page in store.query(table, filter: filter, select: select) {
+            try await Self.forEachPage(store, table, filter: filter, select: select) { page in
                 requests += 1
                 try Task.checkCancellation()
+                Self.countUnreadable(page.unreadable, table: table, in: &counts, logger: logger)
                 for entity in page.entities {
                     counts.examined += 1
                     switch judge(entity) {
@@ -52,4 +53,51 @@ struct RetentionSweep {
         counts.absorb(deleter.outcome)
         return SweepResult(counts: counts, tableMissing: false, requests: requests + deleter.requests)
     }
+
+    /// The pages of a query, each with the rows the store could not decode (which the store's
+    /// `query` stream would stop at instead).
+    static func forEachPage(
+        _ store: any TableStore,
+        _ table: String,
+        filter: TableFilter?,
+        select: [String]?,
+        _ body: (TableQueryPage) async throws -> Void
+    ) async throws {
+        var continuation: TableContinuation?
+        repeat {
+            let page = try await store.queryPage(
+                table,
+                filter: filter,
+                select: select,
+                maxCount: TableValidation.maximumPageSize,
+                continuation: continuation
+            )
+            continuation = page.continuation
+            try await body(page)
+        } while continuation != nil
+    }
+
+    /// Rows the store cannot decode (a malformed stored value) are examined and failed
+    /// (`unreadableRow`), each logged with its keys; the job goes on with the others.
+    static func countUnreadable(
+        _ rows: [TableUnreadableEntity],
+        table: String,
+        in counts: inout RetentionSummary,
+        logger: Logger
+    ) {
+        for row in rows {
+            counts.examined += 1
+            counts.countFailed(unreadableReason)
+            logger.warning(
+                "row cannot be read; left in place",
+                metadata: [
+                    "table": table, "partition.key": row.key.partitionKey, "row.key": row.key.rowKey,
+                    "error": row.error.description,
+                ]
+            )
+        }
+    }
+
+    /// The failure reason counted for a row the store cannot decode.
+    static let unreadableReason = "unreadableRow"
 }

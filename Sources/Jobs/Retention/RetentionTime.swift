@@ -122,13 +122,22 @@ enum RetentionTime {
     /// A server-side filter that returns every row whose `column` may hold an instant before
     /// `cutoff`: `Edm.DateTime` values before it, and every string value that could be a date before
     /// it (strings sorting below the cutoff's ISO text plus 14 hours, the widest offset, and strings
-    /// that do not start with a digit at all, which are examined and reported as unparsable).
-    /// Rows without the column never match. The caller re-checks each row exactly.
-    static func candidates(_ column: String, before cutoff: Timestamp) -> TableFilter {
+    /// that do not start with a digit at all, which are examined and reported as unparsable). With
+    /// `otherTypes`, values of any other type (numbers, booleans) match too, for a job that treats a
+    /// value that is not a date as expired (the service allows 15 comparisons per filter, so only
+    /// where needed). Rows without the column never match. The caller re-checks each row exactly.
+    static func candidates(_ column: String, before cutoff: Timestamp, otherTypes: Bool = false) -> TableFilter {
         let widened = adding(widestOffset, to: cutoff).iso8601(fractionDigits: 7)
-        return .lessThan(column, .dateTime(cutoff))
+        let dates: TableFilter =
+            .lessThan(column, .dateTime(cutoff))
             || .lessThan(column, .string(widened))
             || .greaterThanOrEqual(column, .string(":"))
+        guard otherTypes else { return dates }
+        return dates
+            || .greaterThanOrEqual(column, .int32(.min))
+            || .greaterThanOrEqual(column, .int64(.min))
+            || .greaterThanOrEqual(column, .double(-.greatestFiniteMagnitude))
+            || .equal(column, .bool(true)) || .equal(column, .bool(false))
     }
 
     /// Round-trip ISO text of an instant for messages and payloads.
