@@ -79,7 +79,7 @@ struct CronFieldParser {
         let stride = max(step, 1)
         // NCrontab's index arithmetic wraps past Int32.max and then throws; treat that as an error.
         guard Int64(low - field.minimum) + Int64(stride) <= Int64(Int32.max) else {
-            throw failure(.overflow(String(step)))
+            throw failure(.stepOverflow(start: low, step: stride))
         }
         var mask: UInt64 = 0
         var value = low

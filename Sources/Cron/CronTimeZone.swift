@@ -27,6 +27,10 @@ public enum CronTimeZone {
     /// allowed) or, for settings carried over from Windows plans, a Windows id (`W. Europe Standard
     /// Time`).
     ///
+    /// Offsets written after `GMT`, `UTC` or `UT` (`GMT+5`, `UTC-03:30`) are refused with
+    /// `CronError.ambiguousTimeZone`, because POSIX and IANA (`Etc/GMT+5` is UTC-5) read their sign
+    /// the other way round from everyone else; a zero offset (`GMT+0`) means UTC.
+    ///
     /// - Throws: `CronError.unknownTimeZone` when the id is not known.
     public static func named(
         _ identifier: String,
@@ -36,6 +40,13 @@ public enum CronTimeZone {
     {
         var id = identifier.trimmingCharacters(in: .whitespaces)
         if id.hasPrefix(":") { id.removeFirst() }
+        if let offset = writtenOffset(id) {
+            guard offset.hours == 0 && offset.minutes == 0 else {
+                throw .ambiguousTimeZone(source: source, identifier: identifier)
+            }
+            return utc
+        }
+        if id.lowercased().hasPrefix("etc/gmt") { id = "Etc/GMT" + id.dropFirst(7) }
 
         if !id.isEmpty, let zone = TimeZone(identifier: id) { return zone }
         let lowered = id.lowercased()
@@ -46,6 +57,26 @@ public enum CronTimeZone {
         }
         if let iana = windowsZones[lowered], let zone = TimeZone(identifier: iana) { return zone }
         throw .unknownTimeZone(source: source, identifier: identifier)
+    }
+
+    /// The offset written in `GMT+5`, `utc-03:30` or `UT+0530` (hours and minutes, without the sign),
+    /// or `nil` when `id` is not of that form.
+    static func writtenOffset(_ id: String) -> (hours: Int, minutes: Int)? {
+        let lowered = id.lowercased()
+        guard let prefix = ["gmt", "utc", "ut"].first(where: { lowered.hasPrefix($0) }) else { return nil }
+        var rest = Substring(lowered.dropFirst(prefix.count))
+        guard rest.first == "+" || rest.first == "-" else { return nil }
+        rest = rest.dropFirst()
+
+        let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let digits = parts.map { $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard !rest.isEmpty, digits.allSatisfy({ $0 }), parts.allSatisfy({ !$0.isEmpty && $0.count <= 4 }) else {
+            return nil
+        }
+        if parts.count == 2 { return (Int(parts[0]) ?? 0, Int(parts[1]) ?? 0) }
+        let number = parts[0]
+        guard number.count > 2 else { return (Int(number) ?? 0, 0) }
+        return (Int(number.dropLast(2)) ?? 0, Int(number.suffix(2)) ?? 0)
     }
 
     /// `2026-03-08T03:00:00-04:00`: the wall-clock time in `zone` and its offset, `+00:00` in UTC.

@@ -17,6 +17,7 @@ extension FunctionsApp {
     ///
     /// The socket is bound before `prepare` runs, so the host's `GET /` probes succeed during slow
     /// start-up work; invocations that arrive meanwhile wait for it (and get 503 if it throws).
+    /// `logger` becomes the app's process log (server lines, failed invocations).
     ///
     /// Server settings: `LINKTOME_HTTP_MAX_BODY_BYTES` (default 256 MiB), `LINKTOME_HTTP_MAX_CONNECTIONS`
     /// (512), `LINKTOME_HTTP_IDLE_TIMEOUT` (300 s), `LINKTOME_HTTP_REQUEST_TIMEOUT` (30 s),
@@ -40,10 +41,7 @@ extension FunctionsApp {
     ) async throws {
         self.logger = logger
         let configuration = try FunctionsApp.serverConfiguration(settings)
-        var grace: Double?
-        if settings["LINKTOME_SHUTDOWN_GRACE"] != nil {
-            grace = try settings.seconds("LINKTOME_SHUTDOWN_GRACE", default: 0)
-        }
+        let grace = try FunctionsApp.shutdownGrace(settings)
         let signals = SignalWaiter(stopSignals)
         defer { signals.cancel() }
         let server = HTTPServer(configuration: configuration, logger: logger) { [self] in await handle($0) }
@@ -65,7 +63,22 @@ extension FunctionsApp {
 
         let signal = await signals.next()
         logger.info("stopping", metadata: ["signal": "\(signal)", "connections": "\(server.openConnections)"])
-        await server.stop(gracePeriod: grace)
+        server.beginStopping()
+        // A second signal cuts off invocations still running and returns without waiting for them.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = ResumeOnce(continuation)
+            Task {
+                await server.stop(gracePeriod: grace)
+                done.resume()
+            }
+            Task { [logger] in
+                guard let again = await signals.second() else { return }
+                logger.warning("stopping at once", metadata: ["signal": "\(again)"])
+                server.stopNow()
+                done.resume()
+            }
+        }
+        signals.cancel()
         logger.info("stopped")
     }
 
@@ -73,17 +86,66 @@ extension FunctionsApp {
     static func serverConfiguration(_ settings: Settings) throws -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration()
         configuration.port = try port(settings)
-        configuration.limits.maxBodyBytes = try settings.integer(
+        configuration.limits.maxBodyBytes = try checked(
+            settings,
             "LINKTOME_HTTP_MAX_BODY_BYTES",
-            default: HTTPLimits.defaultMaxBodyBytes
+            settings.integer,
+            HTTPLimits.defaultMaxBodyBytes,
+            atLeast: 1
         )
-        configuration.maxConnections = try settings.integer("LINKTOME_HTTP_MAX_CONNECTIONS", default: 512)
-        configuration.idleTimeout = try settings.seconds("LINKTOME_HTTP_IDLE_TIMEOUT", default: 300)
-        configuration.requestTimeout = try settings.seconds("LINKTOME_HTTP_REQUEST_TIMEOUT", default: 30)
+        configuration.maxConnections = try checked(
+            settings,
+            "LINKTOME_HTTP_MAX_CONNECTIONS",
+            settings.integer,
+            512,
+            atLeast: 1
+        )
+        configuration.idleTimeout = try checked(settings, "LINKTOME_HTTP_IDLE_TIMEOUT", settings.seconds, 300, above: 0)
+        configuration.requestTimeout = try checked(
+            settings,
+            "LINKTOME_HTTP_REQUEST_TIMEOUT",
+            settings.seconds,
+            30,
+            above: 0
+        )
         if settings["LINKTOME_HTTP_HANDLER_PLACEMENT"]?.lowercased() == "global" {
             configuration.handlerPlacement = .globalExecutor
         }
         return configuration
+    }
+
+    /// `LINKTOME_SHUTDOWN_GRACE` in seconds (0 or more); `nil` when unset, which waits for invocations.
+    static func shutdownGrace(_ settings: Settings) throws -> Double? {
+        guard settings["LINKTOME_SHUTDOWN_GRACE"] != nil else { return nil }
+        return try checked(settings, "LINKTOME_SHUTDOWN_GRACE", settings.seconds, 0, atLeast: 0)
+    }
+
+    /// A numeric setting read by `read` (which rejects what is not a number), then checked against
+    /// its range: at least `atLeast`, or more than `above`.
+    static func checked<Value: Comparable & Sendable>(
+        _ settings: Settings,
+        _ name: String,
+        _ read: (String, Value) throws -> Value,
+        _ fallback: Value,
+        atLeast minimum: Value? = nil,
+        above floor: Value? = nil
+    ) throws -> Value {
+        let value = try read(name, fallback)
+        if let minimum, value < minimum {
+            throw FunctionsHandlerError.invalidSetting(
+                setting: name,
+                value: settings[name] ?? "",
+                expected: "a number of at least \(minimum)"
+            )
+        }
+        if let floor, value <= floor {
+            throw FunctionsHandlerError.invalidSetting(
+                setting: name,
+                value: settings[name] ?? "",
+                expected: "a number greater than \(floor)"
+            )
+        }
+        return value
     }
 
     private static func port(_ settings: Settings) throws(FunctionsHandlerError) -> Int {
@@ -98,11 +160,34 @@ extension FunctionsApp {
     }
 }
 
+/// Resumes a continuation the first time ``resume()`` is called; later calls do nothing.
+final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume() {
+        let pending = continuation.withLock { stored -> CheckedContinuation<Void, Never>? in
+            defer { stored = nil }
+            return stored
+        }
+        pending?.resume()
+    }
+}
+
 /// Turns process signals into an awaitable event: the signals are ignored by default handling and
 /// observed through Dispatch sources instead.
 final class SignalWaiter: @unchecked Sendable {
+    private struct State {
+        var received: [Int32] = []
+        var cancelled = false
+        var waiters: [(index: Int, continuation: CheckedContinuation<Int32?, Never>)] = []
+    }
+
     private let sources: [any DispatchSourceSignal]
-    private let state = Mutex<(received: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+    private let state = Mutex(State())
 
     init(_ signals: [Int32]) {
         var sources: [any DispatchSourceSignal] = []
@@ -119,27 +204,47 @@ final class SignalWaiter: @unchecked Sendable {
     }
 
     private func deliver(_ number: Int32) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
-            if state.received == nil { state.received = number }
-            defer { state.waiters = [] }
-            return state.waiters
+        let ready = state.withLock { state -> [CheckedContinuation<Int32?, Never>] in
+            guard state.received.count < 2 else { return [] }
+            state.received.append(number)
+            let count = state.received.count
+            let ready = state.waiters.filter { $0.index < count }.map(\.continuation)
+            state.waiters.removeAll { $0.index < count }
+            return ready
         }
-        for waiter in waiters { waiter.resume(returning: number) }
+        for waiter in ready { waiter.resume(returning: number) }
     }
 
     /// Returns the first signal received (at once if one already arrived).
     func next() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let received = state.withLock { state -> Int32? in
-                if let received = state.received { return received }
-                state.waiters.append(continuation)
+        await signal(number: 0) ?? SIGTERM
+    }
+
+    /// Returns the second signal received, or `nil` once ``cancel()`` is called first.
+    func second() async -> Int32? {
+        await signal(number: 1)
+    }
+
+    private func signal(number index: Int) async -> Int32? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+            let outcome = state.withLock { state -> Int32?? in
+                if index < state.received.count { return .some(state.received[index]) }
+                if state.cancelled { return .some(nil) }
+                state.waiters.append((index, continuation))
                 return nil
             }
-            if let received { continuation.resume(returning: received) }
+            if let outcome { continuation.resume(returning: outcome) }
         }
     }
 
+    /// Stops observing; waiters for signals that have not arrived get `nil`.
     func cancel() {
         for source in sources { source.cancel() }
+        let waiters = state.withLock { state -> [CheckedContinuation<Int32?, Never>] in
+            state.cancelled = true
+            defer { state.waiters = [] }
+            return state.waiters.map(\.continuation)
+        }
+        for waiter in waiters { waiter.resume(returning: nil) }
     }
 }

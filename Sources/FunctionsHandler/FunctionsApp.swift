@@ -15,19 +15,19 @@ public final class FunctionsApp: Sendable {
         var entrypoint: any FunctionEntrypoint
     }
 
-    private let registrations = Mutex<[String: Registration]>([:])
-    private let processLogger: Mutex<Logger>
+    private let registrations = ReadMostly<[String: Registration]>([:])
+    private let processLogger: ReadMostly<Logger>
     let readiness = Readiness()
 
     /// - Parameter logger: the process log (standard output by default); failed invocations are
     ///   written there in full.
     public init(logger: Logger = Logger(label: "linktome")) {
-        processLogger = Mutex(logger)
+        processLogger = ReadMostly(logger)
     }
 
     /// Registers `entrypoint` under `name`, replacing any entrypoint of the same name (ignoring case).
     public func register(_ name: String, _ entrypoint: any FunctionEntrypoint) {
-        registrations.withLock { $0[name.lowercased()] = Registration(name: name, entrypoint: entrypoint) }
+        registrations.write { $0[name.lowercased()] = Registration(name: name, entrypoint: entrypoint) }
     }
 
     /// Registers a closure under `name`.
@@ -40,19 +40,19 @@ public final class FunctionsApp: Sendable {
 
     /// The registered function names, sorted.
     public var functionNames: [String] {
-        registrations.withLock { $0.values.map(\.name) }.sorted()
+        registrations.read { $0.values.map(\.name) }.sorted()
     }
 
     var logger: Logger {
-        get { processLogger.withLock { $0 } }
-        set { processLogger.withLock { $0 = newValue } }
+        get { processLogger.read { $0 } }
+        set { processLogger.write { $0 = newValue } }
     }
 
     /// Answers one request from the host (or from anything else that speaks HTTP to the handler).
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let name = FunctionsApp.functionName(inPath: request.path)
         guard !name.isEmpty else { return root(request) }
-        guard let registration = registrations.withLock({ $0[name.lowercased()] }) else {
+        guard let registration = registrations.read({ $0[name.lowercased()] }) else {
             logger.warning("unknown function", metadata: ["function.name": name, "http.method": request.method])
             return failure(.unknownFunction(name))
         }
@@ -150,7 +150,36 @@ public final class FunctionsApp: Sendable {
         var name = path
         while name.hasPrefix("/") { name = name.dropFirst() }
         while name.hasSuffix("/") { name = name.dropLast() }
-        return String(name.removingPercentEncoding ?? String(name))
+        return percentDecoded(name) ?? String(name)
+    }
+
+    /// `%XX` sequences decoded as UTF-8 bytes (`%C3%A9` is `é`); `nil` for a malformed escape or
+    /// bytes that are not UTF-8.
+    static func percentDecoded(_ text: Substring) -> String? {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                return nil
+            }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 }
 
@@ -163,9 +192,12 @@ final class Readiness: Sendable {
     }
 
     private let state = Mutex(State.ready)
+    /// Lets ready invocations skip the lock.
+    private let isReady = Atomic<Bool>(true)
 
     func beginPreparing() {
         state.withLock { $0 = .preparing([]) }
+        isReady.store(false, ordering: .releasing)
     }
 
     /// Releases waiting invocations; `failure` makes them (and later ones) answer 503.
@@ -175,11 +207,13 @@ final class Readiness: Sendable {
             state = failure.map(State.failed) ?? .ready
             return waiters
         }
+        if failure == nil { isReady.store(true, ordering: .releasing) }
         for waiter in waiters { waiter.resume(returning: failure) }
     }
 
     /// Returns `nil` once ready, or why start-up failed.
     func wait() async -> String? {
+        if isReady.load(ordering: .acquiring) { return nil }
         let immediate = state.withLock { state -> String?? in
             switch state {
             case .ready: return .some(nil)

@@ -12,6 +12,8 @@ public enum FunctionsHandlerError: Error, Sendable, Equatable, CustomStringConve
     case invalidTriggerValue(String)
     /// A port setting is not a usable TCP port.
     case invalidPort(setting: String, value: String)
+    /// A server setting is a number outside the range it allows.
+    case invalidSetting(setting: String, value: String, expected: String)
     /// Start-up work given to `serve` failed; invocations are refused.
     case notReady(String)
 
@@ -21,7 +23,7 @@ public enum FunctionsHandlerError: Error, Sendable, Equatable, CustomStringConve
         case .malformedEnvelope, .invalidDate, .invalidTriggerValue: return 400
         case .unknownFunction: return 404
         case .methodNotAllowed: return 405
-        case .invalidPort, .notReady: return 503
+        case .invalidPort, .invalidSetting, .notReady: return 503
         }
     }
 
@@ -34,6 +36,7 @@ public enum FunctionsHandlerError: Error, Sendable, Equatable, CustomStringConve
         case .invalidDate: return "InvalidDate"
         case .invalidTriggerValue: return "InvalidTriggerValue"
         case .invalidPort: return "InvalidPort"
+        case .invalidSetting: return "InvalidSetting"
         case .notReady: return "NotReady"
         }
     }
@@ -46,7 +49,10 @@ public enum FunctionsHandlerError: Error, Sendable, Equatable, CustomStringConve
             return "function '\(function)' is invoked with POST, not \(method)"
         case .invalidDate(let field, let value): return "\(field) '\(value)' is not an ISO 8601 date"
         case .invalidTriggerValue(let detail): return "invalid trigger value: \(detail)"
-        case .invalidPort(let setting, let value): return "\(setting)='\(value)' is not a TCP port"
+        case .invalidPort(let setting, let value):
+            return "\(setting)='\(value)' is not a TCP port: expected a number from 0 to 65535"
+        case .invalidSetting(let setting, let value, let expected):
+            return "setting \(setting)='\(value)' is invalid: expected \(expected)"
         case .notReady(let detail): return "the handler failed to start: \(detail)"
         }
     }

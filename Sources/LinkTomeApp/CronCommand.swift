@@ -28,6 +28,10 @@ enum CronCommand {
     /// Runs `linktome cron <arguments>` and returns the exit status.
     static func run(_ arguments: [String]) -> Int32 {
         let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            print(usage)
+            return 0
+        }
         switch arguments.first {
         case "next": return next(rest)
         case "describe": return describe(rest)
@@ -93,12 +97,20 @@ enum CronCommand {
                 _ = fail("linktome cron next: --until '\(text)' is not an ISO 8601 time like 2026-03-08T03:00:00Z")
                 return nil
             }
+            guard date > from else {
+                let start = CronTimeZone.iso8601(from, in: zone)
+                _ = fail(
+                    "linktome cron next: --until \(CronTimeZone.iso8601(date, in: zone)) is not later than \(start)"
+                )
+                return nil
+            }
             until = date
         }
 
         var count = 1
         if let text = parsed.options["count"] {
-            guard let value = Int(text), (1...1_000_000).contains(value) else {
+            let digits = !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber }
+            guard digits, let value = Int(text), (1...1_000_000).contains(value) else {
                 _ = fail("linktome cron next: --count '\(text)' must be a whole number from 1 to 1000000")
                 return nil
             }
@@ -151,7 +163,7 @@ enum CronCommand {
     }
 
     private static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStreams.write(text + "\n", to: .error)
     }
 
     @discardableResult
@@ -161,8 +173,7 @@ enum CronCommand {
     }
 }
 
-/// Options as `--name value` or `--name=value`; everything else is the expression (words joined by
-/// spaces, so an unquoted expression also works when the shell leaves its `*`s alone).
+/// Options as `--name value` or `--name=value`; the one other argument is the expression.
 struct CommandArguments {
     var positional: [String] = []
     var options: [String: String] = [:]
@@ -198,8 +209,15 @@ struct CommandArguments {
         }
     }
 
+    /// The one positional argument: the whole expression, quoted by the shell as one word.
     func expression() throws(Failure) -> String {
-        guard !positional.isEmpty else { throw Failure(message: "missing the cron expression (quote it)") }
-        return positional.joined(separator: " ")
+        guard let expression = positional.first else {
+            throw Failure(message: "missing the cron expression (quote it)")
+        }
+        if positional.count > 1 {
+            let extra = positional[1].escapingControlCharacters
+            throw Failure(message: "unexpected argument '\(extra)': quote the whole expression as one argument")
+        }
+        return expression
     }
 }

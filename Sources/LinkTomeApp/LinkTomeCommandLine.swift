@@ -22,13 +22,17 @@ public struct Subcommand: Sendable {
 public enum LinkTomeCommandLine {
     /// Every subcommand, in the order the usage text lists them.
     static let subcommands: [Subcommand] = [
-        Subcommand(name: "help", summary: "show this text") { _ in
-            print(usage)
-            return 0
+        Subcommand(name: "help", summary: "show this text, or a command's usage: help <command>") { arguments in
+            await help(arguments)
         },
-        Subcommand(name: "cron", summary: "check a schedule: cron next \"<expr>\" [--from] [--count] [--time-zone]") {
+        Subcommand(
+            name: "cron",
+            summary:
+                "check a schedule: cron next \"<expr>\" [--from] [--until] [--count] [--time-zone] | describe | bench"
+        ) {
             CronCommand.run($0)
         },
+        DurableCommand.subcommand,
         Subcommand(name: "analytics", summary: "measure the analytics aggregation: analytics bench [--events N]") {
             await AnalyticsCommand.run($0)
         },
@@ -41,7 +45,14 @@ public enum LinkTomeCommandLine {
         Subcommand(name: "health", summary: "print the latest health check, or run one: health [run]") {
             await HealthCommand.run($0)
         },
+        Subcommand(name: "retention", summary: "measure the housekeeping jobs: retention bench [--rows N]") {
+            await RetentionCommand.run($0)
+        },
         ServeCommand.subcommand,
+        DoctorCommand.subcommand,
+        TimersCommand.subcommand,
+        TableCommand.subcommand,
+        DevCommand.subcommand,
     ]
 
     static var usage: String {
@@ -63,10 +74,24 @@ public enum LinkTomeCommandLine {
             return 0
         }
         guard let command = subcommands.first(where: { $0.name == name }) else {
-            FileHandle.standardError.write(Data("linktome: unknown command '\(name)'\n\n\(usage)\n".utf8))
+            StandardStreams.write("linktome: unknown command '\(name)'\n\n\(usage)\n", to: .error)
             return 2
         }
         return await command.run(Array(arguments.dropFirst()))
+    }
+
+    /// `linktome help`: this usage; `linktome help <command>`: that command's, through `<command> --help`.
+    static func help(_ arguments: [String]) async -> Int32 {
+        guard let name = arguments.first, name != "help" else {
+            print(usage)
+            return 0
+        }
+        guard let command = subcommands.first(where: { $0.name == name }) else {
+            let shown = name.escapingControlCharacters
+            StandardStreams.write("linktome help: unknown command '\(shown)'\n\n\(usage)\n", to: .error)
+            return 2
+        }
+        return await command.run(["--help"])
     }
 
     static func runDefault() async -> Int32 {

@@ -34,20 +34,30 @@ enum ServeCommand {
                 print(usage)
                 return 0
             default:
-                FileHandle.standardError.write(
-                    Data("linktome serve: unexpected '\(arguments[index])'\n\n\(usage)\n".utf8)
-                )
+                StandardStreams.write("linktome serve: unexpected '\(arguments[index])'\n\n\(usage)\n", to: .error)
                 return 2
             }
             index += 1
         }
 
         let logger = Logger(label: "linktome", level: LogLevel(name: settings["LINKTOME_LOG_LEVEL"] ?? "") ?? .info)
+        if let level = settings["LINKTOME_LOG_LEVEL"], LogLevel(name: level) == nil {
+            logger.warning(
+                "unknown log level, using info",
+                metadata: [
+                    "setting": "LINKTOME_LOG_LEVEL", "value": level, "expected": "trace, debug, info, warning or error",
+                ]
+            )
+        }
         let app = FunctionsApp(logger: logger)
         Entrypoints.register(in: app)
         if withEcho { app.register(EchoEntrypoint.name, EchoEntrypoint()) }
         do {
-            try await app.serve(settings: settings, logger: logger)
+            // Deployment checks run after the port is bound, so they never delay the host's readiness probe.
+            let finalSettings = settings
+            try await app.serve(settings: finalSettings, logger: logger) {
+                DeploymentChecks.logAtStartup(settings: finalSettings, logger: logger)
+            }
             return 0
         } catch {
             logger.error("serve failed", metadata: ["error": "\(error)"])

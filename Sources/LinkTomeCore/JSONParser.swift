@@ -15,8 +15,12 @@ public struct JSONParser {
     }
 
     /// Parses one complete document; trailing content other than whitespace is an error.
+    ///
+    /// A leading UTF-8 byte order mark (`EF BB BF`) is skipped, as RFC 8259 allows: the Functions
+    /// host accepts it in host.json and function.json, and Windows PowerShell 5.1 writes it.
     public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()

@@ -42,16 +42,44 @@ public struct LogRecord: Sendable {
     public var metadata: [String: String]
     public var date: Date
 
-    /// `level message key=value …`, keys sorted, values quoted when they contain spaces.
+    /// `level message key=value …`, keys sorted, values quoted when they contain spaces, `"` or `=`.
+    ///
+    /// Always one line: backslashes and control characters (newline, carriage return, tab, NUL, DEL and
+    /// the rest) in the message and in keys and values are escaped as `\\`, `\n`, `\r`, `\t`, `\u{..}`,
+    /// so input such as a request path cannot forge a second record.
     public var formatted: String {
-        var line = "\(level.label) \(message)"
+        var line = "\(level.label) \(Self.escaped(message))"
         for key in metadata.keys.sorted() {
-            let value = metadata[key]!
+            let value = Self.escaped(metadata[key] ?? "")
             let needsQuotes = value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
-            line +=
-                needsQuotes ? " \(key)=\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : " \(key)=\(value)"
+            let shown = needsQuotes ? "\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : value
+            line += " \(Self.escaped(key))=\(shown)"
         }
         return line
+    }
+
+    /// `text` with backslashes doubled and control characters written as escapes.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0 == "\\" || isControl($0) }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where isControl(scalar): result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
     }
 }
 

@@ -6,12 +6,16 @@ import Synchronization
 final class Cancellation: Sendable {
     private struct State {
         var cancelled = false
+        var expired = false
         var fd: Int32 = -1
     }
 
     private let state = Mutex(State())
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Whether the cancellation came from the request's deadline rather than from its task.
+    var hasExpired: Bool { state.withLock { $0.expired } }
 
     /// Starts watching `fd`; `false` when already cancelled.
     func attach(_ fd: Int32) -> Bool {
@@ -27,8 +31,10 @@ final class Cancellation: Sendable {
         state.withLock { $0.fd = -1 }
     }
 
-    func cancel() {
+    /// Cancels the request; `expired` says it ran out of time (reported as a timeout, not a cancellation).
+    func cancel(expired: Bool = false) {
         state.withLock { state in
+            if expired, !state.cancelled { state.expired = true }
             state.cancelled = true
             if state.fd >= 0 { shutdown(state.fd, Int32(SHUT_RDWR)) }
         }

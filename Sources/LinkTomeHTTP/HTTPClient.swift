@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import LinkTomeCore
 
@@ -7,6 +8,11 @@ public struct HTTPClientConfiguration: Sendable {
     public var connectTimeout = 10.0
     /// Seconds allowed for each read or write to make progress (not for the whole response).
     public var readTimeout = 60.0
+    /// Seconds allowed for one whole request, from connecting to the last byte of the response (the
+    /// Azure SDKs' default is 100 s). It bounds servers that trickle bytes or never finish answering.
+    public var requestTimeout = 100.0
+    /// Interim (1xx) responses accepted before the final one; more is treated as a broken server.
+    public var maxInterimResponses = 16
     /// Idle kept-alive connections kept per origin.
     public var maxIdleConnectionsPerOrigin = 16
     /// Seconds an idle connection stays reusable; Azure's front ends drop idle connections after a
@@ -21,15 +27,27 @@ public struct HTTPClientConfiguration: Sendable {
 
     public init() {}
 
-    /// Reads `LINKTOME_CA_FILE` (extra trusted CAs), `LINKTOME_HTTP_CONNECT_TIMEOUT` and
-    /// `LINKTOME_HTTP_READ_TIMEOUT` (seconds). OpenSSL itself honours `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+    /// Reads `LINKTOME_CA_FILE` (extra trusted CAs), `LINKTOME_HTTP_CONNECT_TIMEOUT`,
+    /// `LINKTOME_HTTP_READ_TIMEOUT` and `LINKTOME_HTTP_REQUEST_TIMEOUT` (seconds). OpenSSL itself honours `SSL_CERT_FILE` and `SSL_CERT_DIR`.
     ///
-    /// - Throws: `SettingsError` for a malformed timeout.
+    /// - Throws: `SettingsError` for a malformed timeout, ``HTTPError/invalidRequest(_:)`` for one of 0 or less.
     public init(settings: Settings) throws {
         self.init()
         extraCAFile = settings["LINKTOME_CA_FILE"]
-        connectTimeout = try settings.seconds("LINKTOME_HTTP_CONNECT_TIMEOUT", default: connectTimeout)
-        readTimeout = try settings.seconds("LINKTOME_HTTP_READ_TIMEOUT", default: readTimeout)
+        connectTimeout = try Self.positive(settings, "LINKTOME_HTTP_CONNECT_TIMEOUT", default: connectTimeout)
+        readTimeout = try Self.positive(settings, "LINKTOME_HTTP_READ_TIMEOUT", default: readTimeout)
+        requestTimeout = try Self.positive(settings, "LINKTOME_HTTP_REQUEST_TIMEOUT", default: requestTimeout)
+    }
+
+    /// A duration setting that must be more than 0 seconds.
+    private static func positive(_ settings: Settings, _ name: String, default fallback: Double) throws -> Double {
+        let value = try settings.seconds(name, default: fallback)
+        guard value > 0 else {
+            throw HTTPError.invalidRequest(
+                "setting \(name)='\(settings[name] ?? "")' is invalid: expected a number of seconds greater than 0"
+            )
+        }
+        return value
     }
 }
 
@@ -39,7 +57,9 @@ public struct HTTPClientConfiguration: Sendable {
 /// - Certificates are verified against the system CA bundle (plus `extraCAFile`), and the name in the
 ///   certificate must match the host (or IP literal) of the URL.
 /// - Connections are kept alive and reused per origin; a request that fails because the server had
-///   closed a reused connection before answering is retried once on a new connection.
+///   closed a reused connection before answering is retried once on a new connection, but only for
+///   safe methods (GET, HEAD, OPTIONS): a write may have been applied before the connection dropped,
+///   and only the caller can find out (for example by re-reading the entity), so it gets the error.
 /// - Responses may be framed by `Content-Length`, chunking, or the end of the connection.
 /// - Blocking socket I/O runs on a small pool of dedicated threads, never on the Swift concurrency
 ///   pool; cancelling the calling task interrupts it.
@@ -77,6 +97,12 @@ public final class HTTPClient: HTTPTransport {
     public func send(_ request: HTTPRequest, to url: HTTPURL) async throws(HTTPError) -> HTTPResponse {
         try HTTPClient.validate(request, url)
         let cancellation = Cancellation()
+        let deadline = DispatchWorkItem { cancellation.cancel(expired: true) }
+        DispatchQueue.global().asyncAfter(
+            deadline: .now() + max(0.001, configuration.requestTimeout),
+            execute: deadline
+        )
+        defer { deadline.cancel() }
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<HTTPResponse, HTTPError>, Never>) in
@@ -88,6 +114,13 @@ public final class HTTPClient: HTTPTransport {
             }
         } onCancel: {
             cancellation.cancel()
+        }
+        if case .failure(.cancelled) = result, cancellation.hasExpired {
+            // The path only: a query may carry a SAS token.
+            let path = request.target.prefix(while: { $0 != "?" })
+            throw .timedOut(
+                "waiting for the whole response to \(url.host)\(path) (\(configuration.requestTimeout) s)"
+            )
         }
         return try result.get()
     }
@@ -131,7 +164,9 @@ public final class HTTPClient: HTTPTransport {
                 cancellation.detach()
                 connection.close()
                 if cancellation.isCancelled { throw .cancelled }
-                guard pooled != nil, received == 0, HTTPClient.isStaleConnectionFailure(error) else { throw error }
+                guard pooled != nil, received == 0, HTTPClient.isSafe(request.method),
+                    HTTPClient.isStaleConnectionFailure(error)
+                else { throw error }
                 mayReuse = false
             }
         }
@@ -161,10 +196,19 @@ public final class HTTPClient: HTTPTransport {
         parser.requestMethod = request.method
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1_024, alignment: 16)
         defer { buffer.deallocate() }
+        var interim = 0
         while true {
             if let message = try parser.next() {
                 // Interim answers (100 Continue and the like) precede the real one.
-                if (100..<200).contains(message.head.status), message.head.status != 101 { continue }
+                if (100..<200).contains(message.head.status), message.head.status != 101 {
+                    interim += 1
+                    guard interim <= configuration.maxInterimResponses else {
+                        throw .malformedStatusLine(
+                            "more than \(configuration.maxInterimResponses) interim (1xx) responses"
+                        )
+                    }
+                    continue
+                }
                 let closes = request.headers.values("Connection").flatMap(HTTPParser.tokens).contains("close")
                 return (message.response, message.head.keepAlive && parser.isIdle && !closes)
             }
@@ -176,6 +220,11 @@ public final class HTTPClient: HTTPTransport {
             received += count
             parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
+    }
+
+    /// Methods that change nothing on the server, so resending them cannot apply anything twice.
+    private static func isSafe(_ method: String) -> Bool {
+        method == "GET" || method == "HEAD" || method == "OPTIONS"
     }
 
     /// Failures that mean a reused connection had been closed by the server before it read the request.

@@ -137,22 +137,41 @@ public struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<slash]
         rest = rest[slash...]
-        var host = Substring(authority)
-        var port = secure ? 443 : 80
-        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
-            guard let parsed = Int(authority[authority.index(after: colon)...]), (1...65_535).contains(parsed) else {
-                return nil
-            }
-            port = parsed
-            host = authority[..<colon]
-        }
-        guard !host.isEmpty else { return nil }
+        guard let (host, port) = HTTPURL.hostAndPort(authority, defaultPort: secure ? 443 : 80) else { return nil }
         self.init(
             isSecure: secure,
             host: String(host),
             port: port,
             target: rest.isEmpty ? "/" : (rest.hasPrefix("?") ? "/" + rest : String(rest))
         )
+    }
+
+    /// Splits `host[:port]` or `[v6 address][:port]`; `nil` for an empty or malformed host (such as an
+    /// unclosed `[`) or a port outside 1–65535.
+    static func hostAndPort(_ authority: Substring, defaultPort: Int) -> (Substring, Int)? {
+        var host = authority
+        var portText: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = authority[...close]
+            let inner = authority[authority.index(after: authority.startIndex)..<close]
+            guard !inner.isEmpty, inner.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return nil }
+                portText = after.dropFirst()
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            portText = authority[authority.index(after: colon)...]
+        }
+        let forbidden: Set<Character> = ["[", "]", ":", "@", "\\", "#", "%"]
+        guard !host.isEmpty, authority.hasPrefix("[") || !host.contains(where: { forbidden.contains($0) }),
+            host.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F })
+        else { return nil }
+        guard let portText else { return (host, defaultPort) }
+        guard portText.allSatisfy(\.isASCII), let port = Int(portText), (1...65_535).contains(port) else { return nil }
+        return (host, port)
     }
 
     /// The origin, e.g. `https://account.table.core.windows.net:443`.

@@ -19,6 +19,7 @@ extension HTTPParser {
         if lineStart == 0, kind == .request { skipLeadingEmptyLines() }
         var resumeAt = lineStart
         guard let (end, next) = try findBlankLine(from: &resumeAt) else {
+            if kind == .request, lineStart == 0 { try rejectNonHTTP(completeUpTo: resumeAt) }
             state = .head(lineStart: resumeAt)
             return nil
         }
@@ -49,6 +50,28 @@ extension HTTPParser {
         guard buffer.count - index <= limit else { throw .headTooLarge(limit: limit) }
         lineStart = start - index
         return nil
+    }
+
+    /// Fails at once, before the head is complete, on input that cannot become a request: a first
+    /// byte that cannot start a method (a TLS ClientHello starts with 0x16), or a complete first line
+    /// that is not `METHOD target HTTP/1.x`. Runs only while the first line is the one being read, so
+    /// each byte is checked a bounded number of times.
+    private func rejectNonHTTP(completeUpTo: Int) throws(HTTPError) {
+        guard index < buffer.count else { return }
+        let first = buffer[index]
+        // A lone CR may be the start of an empty line before the request line.
+        guard Self.isTokenByte(first) || (first == Self.cr && index + 1 == buffer.count) else {
+            let hex = String(first, radix: 16, uppercase: true)
+            let what = first == 0x16 ? "a TLS handshake" : "not an HTTP request"
+            throw .malformedRequestLine("\(what) (first byte 0x\(hex.count == 1 ? "0" + hex : hex))")
+        }
+        // `completeUpTo` is where the first unterminated line starts; 0 means the first line is still open.
+        guard completeUpTo > 0, var lineEnd = buffer[index..<(index + completeUpTo)].firstIndex(of: Self.lf) else {
+            return
+        }
+        if lineEnd > index, buffer[lineEnd - 1] == Self.cr { lineEnd -= 1 }
+        var head = Head()
+        try parseRequestLine(index..<lineEnd, into: &head)
     }
 
     /// Ignores CRLFs sent before a request line, as RFC 9112 §2.2 allows.

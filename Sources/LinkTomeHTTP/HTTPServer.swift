@@ -69,8 +69,12 @@ public final class HTTPServer: Sendable {
     public var openConnections: Int { registry.count }
 
     /// Binds, listens and starts accepting connections; returns the bound port at once.
+    ///
+    /// - Throws: ``HTTPError/io(call:errno:)`` when the address cannot be bound (for example the port
+    ///   is taken), ``HTTPError/invalidRequest(_:)`` for a bad address or a second `start`.
     @discardableResult
     public func start() throws(HTTPError) -> Int {
+        guard port == nil, !registry.isStopping else { throw .invalidRequest("the server was already started") }
         let (fd, port) = try Socket.listen(
             host: configuration.host,
             port: configuration.port,
@@ -107,6 +111,18 @@ public final class HTTPServer: Sendable {
         logger.debug("http server stopped")
     }
 
+    /// Stops accepting and closes idle connections now, without waiting; ``stop(gracePeriod:)`` does
+    /// this first too, and then waits.
+    public func beginStopping() {
+        registry.beginStop()
+    }
+
+    /// Cuts off every connection at once, invocations in progress included; a ``stop(gracePeriod:)``
+    /// in progress then returns as soon as their threads have finished.
+    public func stopNow() {
+        registry.beginStop(force: true)
+    }
+
     /// Returns when the server has stopped.
     public func waitUntilStopped() async {
         await registry.waitUntilStopped()
@@ -132,15 +148,15 @@ public final class HTTPServer: Sendable {
 
     private func admit(_ fd: Int32) {
         switch registry.register(fd: fd) {
-        case .success(let id):
+        case .success(let slot):
             do {
-                try startThread(name: "http-conn-\(id)") { [self] in
-                    var connection = ServerConnection(fd: fd, id: id, server: self)
+                try startThread(name: "http-connection") { [self] in
+                    var connection = ServerConnection(slot: slot, server: self)
                     connection.run()
                 }
             } catch {
                 logger.warning("cannot start a connection thread", metadata: ["error": "\(error)"])
-                registry.remove(id)
+                registry.remove(slot)
                 close(fd)
             }
         case .failure(.atCapacity):

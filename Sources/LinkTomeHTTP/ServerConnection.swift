@@ -8,15 +8,15 @@ struct ServerConnection {
     private static let continueBytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     let fd: Int32
-    let id: Int
+    let slot: ConnectionRegistry.Slot
     let server: HTTPServer
     private var parser: HTTPParser
     private let executor = ConnectionExecutor()
     private var receiveTimeout = -1.0
 
-    init(fd: Int32, id: Int, server: HTTPServer) {
-        self.fd = fd
-        self.id = id
+    init(slot: ConnectionRegistry.Slot, server: HTTPServer) {
+        self.fd = slot.fd
+        self.slot = slot
         self.server = server
         self.parser = HTTPParser(kind: .request, limits: server.configuration.limits)
     }
@@ -31,7 +31,7 @@ struct ServerConnection {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
         defer {
             buffer.deallocate()
-            server.registry.remove(id)
+            server.registry.remove(slot)
             close(fd)
         }
         try? Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
@@ -84,23 +84,27 @@ struct ServerConnection {
                 if case .timedOut = error, !idle {
                     fail(with: .timedOut("waiting for the rest of the request"), buffer)
                 } else {
-                    logger.trace("connection closing", metadata: ["http.connection": "\(id)", "reason": "\(error)"])
+                    logger.trace(
+                        "connection closing",
+                        metadata: ["http.connection": "\(slot.id)", "reason": "\(error)"]
+                    )
                 }
                 return nil
             }
             if count == 0 {
                 if !idle {
-                    logger.debug("client closed mid-request", metadata: ["http.connection": "\(id)"])
+                    logger.debug("client closed mid-request", metadata: ["http.connection": "\(slot.id)"])
                 }
                 return nil
             }
-            if idle { server.registry.setBusy(id, true) }
             parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
     }
 
     /// Runs the handler and writes its response; `false` when the connection should close.
     private mutating func respond(to message: HTTPParser.Message) -> Bool {
+        // Busy only now: a stop closes connections still receiving a request at once (see the registry).
+        slot.setBusy(true)
         let request = message.request
         let handler = server.handler
         let answer: HTTPResponse?
@@ -112,7 +116,7 @@ struct ServerConnection {
 
         let keepAlive = message.head.keepAlive && !server.registry.isStopping
         guard write(response, keepAlive: keepAlive, isHead: request.method == "HEAD"), keepAlive else { return false }
-        return server.registry.setBusy(id, false)
+        return server.registry.markIdle(slot)
     }
 
     /// Writes a response with `Content-Length` framing; `false` when the write failed.
@@ -135,7 +139,7 @@ struct ServerConnection {
             }
             return true
         } catch {
-            logger.debug("response not sent", metadata: ["http.connection": "\(id)", "error": "\(error)"])
+            logger.debug("response not sent", metadata: ["http.connection": "\(slot.id)", "error": "\(error)"])
             return false
         }
     }
@@ -144,7 +148,7 @@ struct ServerConnection {
     private func fail(with error: HTTPError, _ buffer: UnsafeMutableRawBufferPointer) {
         logger.warning(
             "bad request",
-            metadata: ["http.connection": "\(id)", "http.status": "\(error.status)", "error": error.description]
+            metadata: ["http.connection": "\(slot.id)", "http.status": "\(error.status)", "error": error.description]
         )
         _ = write(Self.errorResponse(status: error.status, message: error.description), keepAlive: false, isHead: false)
         lingeringClose(buffer)

@@ -41,17 +41,28 @@ enum LocalWriteRules {
         }
     }
 
-    /// Validates one operation's keys and entity.
+    /// Validates one operation's keys and entity. A delete only needs keys of a valid length: an
+    /// entity whose key has a character writes refuse (a control character, from a hand-edited or
+    /// older file) can still be deleted, and deleting a key that cannot exist finds nothing.
     static func checkOperation(_ operation: TableBatchOperation, index: Int? = nil) throws(TableStorageError) {
         do throws(TableStorageError) {
             if let entity = operation.entity {
                 try TableValidation.checkEntity(entity)
             } else {
-                try TableValidation.checkKey(operation.key.partitionKey, name: "PartitionKey")
-                try TableValidation.checkKey(operation.key.rowKey, name: "RowKey")
+                try checkLength(operation.key.partitionKey, name: "PartitionKey")
+                try checkLength(operation.key.rowKey, name: "RowKey")
             }
         } catch {
             throw index.map { error.at(operation: $0) } ?? error
+        }
+    }
+
+    private static func checkLength(_ key: String, name: String) throws(TableStorageError) {
+        guard key.utf16.count <= TableValidation.maximumKeyLength else {
+            throw .validation(
+                "KeyTooLong",
+                "\(name) is \(key.utf16.count) characters long; at most \(TableValidation.maximumKeyLength) are allowed"
+            )
         }
     }
 

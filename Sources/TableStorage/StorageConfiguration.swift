@@ -23,9 +23,10 @@ public enum StorageConfiguration: Sendable, Equatable {
     public static let defaultSQLitePath = ".linktome/linktome.sqlite"
 
     /// Chooses the store. An explicit project setting wins: `LINKTOME_STORAGE`, then
-    /// `LINKTOME_SQLITE_PATH`. Otherwise `AzureWebJobsStorage` (a connection string), or its
+    /// `LINKTOME_SQLITE_PATH` (which also gives the path when `LINKTOME_STORAGE=sqlite`). Otherwise `AzureWebJobsStorage` (a connection string), or its
     /// identity-based form `AzureWebJobsStorage__tableServiceUri` / `AzureWebJobsStorage__accountName`
-    /// (with optional `__clientId`), means Azure. Otherwise SQLite at `.linktome/linktome.sqlite`.
+    /// (with optional `__clientId`), means Azure. Otherwise SQLite at `.linktome/linktome.sqlite`
+    /// under the working directory (under `/tmp` when `WEBSITE_INSTANCE_ID` says this is an Azure host).
     ///
     /// - Throws: ``TableStorageError`` of kind `configuration` naming the setting that is malformed.
     public static func resolve(
@@ -35,7 +36,7 @@ public enum StorageConfiguration: Sendable, Equatable {
         -> StorageConfiguration
     {
         if let explicit = settings[storageSetting] {
-            return try fromExplicit(explicit, workingDirectory: workingDirectory)
+            return try fromExplicit(explicit, settings: settings, workingDirectory: workingDirectory)
         }
         if let path = settings[sqlitePathSetting] {
             return .sqlite(path: absolute(path, under: workingDirectory), setting: sqlitePathSetting)
@@ -49,11 +50,19 @@ public enum StorageConfiguration: Sendable, Equatable {
         if let identity = try AzureIdentityConnection(settings: settings, prefix: webJobsSetting) {
             return .azureIdentity(identity, setting: webJobsSetting + "__*")
         }
-        return .sqlite(path: absolute(defaultSQLitePath, under: workingDirectory), setting: nil)
+        return .sqlite(path: defaultSQLitePath(settings: settings, workingDirectory: workingDirectory), setting: nil)
+    }
+
+    /// The default database path: `.linktome/linktome.sqlite` under the working directory, or under
+    /// `/tmp` on an Azure host (`WEBSITE_INSTANCE_ID` set), where the app directory may be a read-only package.
+    private static func defaultSQLitePath(settings: Settings, workingDirectory: String) -> String {
+        let base = settings["WEBSITE_INSTANCE_ID"] != nil ? "/tmp" : workingDirectory
+        return absolute(defaultSQLitePath, under: base)
     }
 
     private static func fromExplicit(
         _ value: String,
+        settings: Settings,
         workingDirectory: String
     ) throws(TableStorageError)
         -> StorageConfiguration
@@ -61,7 +70,12 @@ public enum StorageConfiguration: Sendable, Equatable {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if trimmed.lowercased() == "memory" { return .memory(setting: storageSetting) }
         if trimmed.lowercased() == "sqlite" {
-            return .sqlite(path: absolute(defaultSQLitePath, under: workingDirectory), setting: storageSetting)
+            // A bare `sqlite` picks the kind; the path still comes from LINKTOME_SQLITE_PATH or the default.
+            if let path = settings[sqlitePathSetting] {
+                return .sqlite(path: absolute(path, under: workingDirectory), setting: sqlitePathSetting)
+            }
+            let path = defaultSQLitePath(settings: settings, workingDirectory: workingDirectory)
+            return .sqlite(path: path, setting: storageSetting)
         }
         if trimmed.lowercased().hasPrefix("sqlite:") {
             let path = String(trimmed.dropFirst("sqlite:".count))
@@ -104,15 +118,17 @@ public enum TableStoreFactory {
     ///   - workingDirectory: the base of relative SQLite paths; defaults to the process's.
     ///   - transport: the HTTP client for Azure; `nil` uses LinkTomeHTTP's `HTTPClient`.
     ///   - logger: receives one `debug` line naming the chosen store, and the stores' retry notes.
+    ///   - options: how to open it; read-only commands pass ``TableStoreOpenOptions/readingOnly``.
     public static func makeStore(
         settings: Settings,
         workingDirectory: String = FileManager.default.currentDirectoryPath,
         transport: (any HTTPTransport)? = nil,
-        logger: Logger
+        logger: Logger,
+        options: TableStoreOpenOptions = TableStoreOpenOptions()
     ) throws -> any TableStore {
         let configuration = try StorageConfiguration.resolve(settings: settings, workingDirectory: workingDirectory)
         logger.debug("table store chosen", metadata: ["storage": configuration.summary])
-        return try makeStore(configuration, settings: settings, transport: transport, logger: logger)
+        return try makeStore(configuration, settings: settings, transport: transport, logger: logger, options: options)
     }
 
     /// The store for an already resolved configuration.
@@ -120,21 +136,22 @@ public enum TableStoreFactory {
         _ configuration: StorageConfiguration,
         settings: Settings,
         transport: (any HTTPTransport)? = nil,
-        logger: Logger
+        logger: Logger,
+        options: TableStoreOpenOptions = TableStoreOpenOptions()
     ) throws -> any TableStore {
         switch configuration {
         case .memory:
             return InMemoryTableStore()
         case .sqlite(let path, _):
-            return try SQLiteTableStore(path: path)
+            return try SQLiteTableStore(path: path, options: options)
         case .azure(let connection, _):
             return try AzureTableStore(
                 connection: connection,
-                transport: transport ?? defaultTransport(),
+                transport: transport ?? HTTPClient(settings: settings),
                 logger: logger
             )
         case .azureIdentity(let identity, _):
-            let http = try transport ?? defaultTransport()
+            let http = try transport ?? HTTPClient(settings: settings)
             let tokens = try ManagedIdentityTokenProvider(
                 settings: settings,
                 clientId: identity.clientId,

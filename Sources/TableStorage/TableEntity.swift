@@ -89,9 +89,10 @@ public struct TableEntityKey: Sendable, Hashable, Comparable {
         TableKeyOrder.same(lhs.partitionKey, rhs.partitionKey) && TableKeyOrder.same(lhs.rowKey, rhs.rowKey)
     }
 
+    /// Strings with equal bytes hash equally, so String's own hash suits byte equality.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(Array(partitionKey.utf8))
-        hasher.combine(Array(rowKey.utf8))
+        hasher.combine(partitionKey)
+        hasher.combine(rowKey)
     }
 }
 

@@ -36,7 +36,9 @@ extension TableFilter {
         case (.bool(let left), .bool(let right)):
             return left == right ? 0 : (left ? 1 : -1)
         case (.dateTime(let left), .dateTime(let right)):
-            return left < right ? -1 : (left == right ? 0 : 1)
+            // The service keeps 100 ns ticks, so finer digits never decide a comparison.
+            let (lhs, rhs) = (left.ticksSince1970, right.ticksSince1970)
+            return lhs < rhs ? -1 : (lhs == rhs ? 0 : 1)
         case (.guid(let left), .guid(let right)):
             return order(left.lowercased().utf8, right.lowercased().utf8)
         case (.binary(let left), .binary(let right)):

@@ -16,6 +16,7 @@ extension TableFilter {
 /// A recursive-descent parser over the filter's UTF-8 bytes; depth is bounded so hostile input
 /// cannot exhaust the stack.
 private struct FilterParser {
+    /// Parentheses and `not` nested around one comparison.
     static let maximumDepth = 64
 
     let bytes: [UInt8]
@@ -52,7 +53,10 @@ private struct FilterParser {
     private mutating func parseUnary() throws(TableStorageError) -> TableFilter.Expression {
         depth += 1
         defer { depth -= 1 }
-        guard depth <= Self.maximumDepth else { throw fail("nesting of at most \(Self.maximumDepth) levels") }
+        // The outermost operand is level 0: `(((a eq 1)))` has three levels.
+        guard depth <= Self.maximumDepth + 1 else {
+            throw fail("nesting of at most \(Self.maximumDepth) levels of parentheses or 'not'")
+        }
 
         if takeKeyword("not") {
             return .not(try parseUnary())
@@ -174,7 +178,8 @@ private struct FilterParser {
         guard let instant = Timestamp(iso8601: text) else {
             throw fail("an ISO 8601 date and time such as datetime'2024-01-01T00:15:00.1234567Z'", at: start)
         }
-        return .dateTime(instant)
+        // Like the service, keep 100 ns ticks: digits after the seventh are dropped, not rounded.
+        return .dateTime(Timestamp(seconds: instant.seconds, nanoseconds: instant.nanoseconds / 100 * 100))
     }
 
     private mutating func parseGuid(start: Int) throws(TableStorageError) -> TableValue {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a table operation failed: a kind to switch on, the service's error code and message, and
 /// where it applies, the HTTP status and the failing batch operation.
 public struct TableStorageError: Error, Sendable, CustomStringConvertible {
@@ -62,8 +64,9 @@ public struct TableStorageError: Error, Sendable, CustomStringConvertible {
         self.mayHaveBeenApplied = mayHaveBeenApplied
     }
 
+    /// `table storage: <what kind of failure> (<code>[, HTTP n])[ at batch operation i]: <message>`.
     public var description: String {
-        var text = "table storage \(kind.rawValue) (\(code)"
+        var text = "table storage: \(kind.summary) (\(code)"
         if let status { text += ", HTTP \(status)" }
         text += ")"
         if let failedOperationIndex { text += " at batch operation \(failedOperationIndex)" }
@@ -73,7 +76,39 @@ public struct TableStorageError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension TableStorageError.Kind {
+    /// The kind as words for a message.
+    public var summary: String {
+        switch self {
+        case .notFound: return "not found"
+        case .conflict: return "conflict"
+        case .preconditionFailed: return "the entity changed since it was read"
+        case .throttled: return "throttled"
+        case .tooLarge: return "over a size limit"
+        case .badRequest: return "request refused as malformed"
+        case .validation: return "invalid input"
+        case .unauthorized: return "access refused"
+        case .unavailable: return "unavailable"
+        case .configuration: return "configuration error"
+        case .invalidResponse: return "unreadable answer"
+        case .storage: return "local database error"
+        }
+    }
+}
+
 extension TableStorageError {
+    /// An error's text without Foundation's `Error Domain=… UserInfo={…}` dump: the POSIX reason
+    /// (`No such file or directory`) when there is one, else the localized description.
+    static func plainText(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? any Error {
+            let posix = underlying as NSError
+            if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
+        }
+        if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+        return error.localizedDescription
+    }
+
     static func validation(_ code: String, _ message: String) -> TableStorageError {
         TableStorageError(.validation, code: code, message: message)
     }

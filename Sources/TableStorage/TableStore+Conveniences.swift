@@ -88,7 +88,9 @@ extension TableStore {
 }
 
 /// The pages of a query, fetched lazily one request at a time; an empty page with a continuation is
-/// passed on like any other. Use ``entities`` to stream entities instead.
+/// passed on like any other. A page with an entity that cannot be decoded throws that entity's
+/// error (call ``TableStore/queryPage(_:filter:select:maxCount:continuation:)`` to skip such
+/// entities instead). Use ``entities`` to stream entities instead.
 public struct TableQueryPages: AsyncSequence, Sendable {
     public typealias Element = TableQueryPage
 
@@ -132,6 +134,7 @@ public struct TableQueryPages: AsyncSequence, Sendable {
                 maxCount: maxCount,
                 continuation: continuation
             )
+            if let unreadable = page.unreadable.first { throw unreadable.error }
             if let remaining, page.entities.count > remaining {
                 page.entities.removeLast(page.entities.count - remaining)
             }

@@ -1,11 +1,13 @@
 extension TableStore {
     /// Inserts `entity` unless the keys are taken, and tells a lost race from a lost response.
     ///
-    /// When a retried insert is refused with `EntityAlreadyExists` after an earlier attempt got no
-    /// answer, the entity is re-read: if it holds exactly the properties written here, the earlier
-    /// attempt applied it (``TableWriteOutcome/appliedByEarlierAttempt(etag:)``); otherwise someone
-    /// else won (``TableWriteOutcome/lostRace(current:)``). Put something unique to the writer in the
-    /// entity (an owner or invocation id) so that two writers never write identical entities.
+    /// A refusal (`EntityAlreadyExists`) on the first attempt means someone else won
+    /// (``TableWriteOutcome/lostRace(current:)``). A refusal of a retry whose earlier attempt got no
+    /// answer is ambiguous: the entity is re-read, and if it holds exactly the properties written
+    /// here, that attempt applied it (``TableWriteOutcome/appliedByEarlierAttempt(etag:)``).
+    ///
+    /// Put something unique to the writer in the entity (an owner or invocation id) so that another
+    /// writer's entity never looks like this one.
     public func insertIfAbsent(_ entity: TableEntity, into table: String) async throws -> TableWriteOutcome {
         do {
             return .applied(etag: try await insert(entity, into: table))
@@ -18,9 +20,12 @@ extension TableStore {
     /// at), and tells a lost race from a lost response.
     ///
     /// A refusal (`412`, or `404` because the entity was deleted) on the first attempt means another
-    /// writer won. A refusal on a retry whose earlier attempt got no answer is ambiguous: the entity
-    /// is re-read and compared with what was written, and if it holds this write, the outcome is
-    /// ``TableWriteOutcome/appliedByEarlierAttempt(etag:)``.
+    /// writer won. A refusal of a retry whose earlier attempt got no answer
+    /// (``TableStorageError/mayHaveBeenApplied``) is ambiguous: the entity is re-read and compared
+    /// with what was written (exactly, for `replace`; every written property, for `merge`), and if
+    /// it holds this write the outcome is ``TableWriteOutcome/appliedByEarlierAttempt(etag:)``.
+    /// Include a writer-unique value (owner, invocation id) so another writer's content never looks
+    /// like this one.
     ///
     /// - Throws: `validation` when `entity.etag` is `nil`; any other store error as is.
     public func updateIfUnchanged(
@@ -100,5 +105,28 @@ extension TableStore {
             TableBatchOperation.delete(partitionKey: $0.partitionKey, rowKey: $0.rowKey, ifMatch: .any)
         }
         return try await submitInBatches(operations, in: table)
+    }
+
+    /// Deletes every entity `filter` matches (all when `nil`), page by page, in batches of at most
+    /// 100 per partition; an entity someone else deleted meanwhile is skipped. Entities written
+    /// while it runs may or may not be deleted.
+    ///
+    /// - Returns: the number of matching entities that are now gone.
+    @discardableResult
+    public func deleteMatching(_ table: String, filter: TableFilter?) async throws -> Int {
+        var deleted = 0
+        for try await page in query(table, filter: filter, select: []) {
+            let keys = page.entities.map(\.key)
+            do {
+                try await deleteEntities(keys, from: table)
+            } catch let error as TableStorageError where error.kind == .notFound && error.code != "TableNotFound" {
+                // A batch failed as a whole on an entity that is already gone: delete one by one.
+                for key in keys {
+                    try await deleteIfExists(from: table, partitionKey: key.partitionKey, rowKey: key.rowKey)
+                }
+            }
+            deleted += keys.count
+        }
+        return deleted
     }
 }

@@ -48,6 +48,11 @@ public protocol TableStore: Sendable {
     /// Reads one page of a query, in (PartitionKey, RowKey) order: at most `maxCount` (1...1000)
     /// entities, starting at `continuation`. A page may be empty and still have a continuation;
     /// keep going until the continuation is `nil`. Most callers use ``query(_:filter:select:top:)``.
+    ///
+    /// An entity that is found but cannot be decoded (a damaged local row, a value of an unknown
+    /// type) does not fail the page: it is listed in ``TableQueryPage/unreadable`` with its keys
+    /// and the reason, and the other entities come as usual. (``query(_:filter:select:top:)`` and
+    /// ``queryAll(_:filter:select:top:)`` throw that reason instead.)
     func queryPage(
         _ table: String,
         filter: TableFilter?,
@@ -149,10 +154,31 @@ public struct TableQueryPage: Sendable {
     public var entities: [TableEntity]
     /// Where the next page starts, or `nil` when this is the last page.
     public var continuation: TableContinuation?
+    /// Entities in this page's range that could not be decoded, in key order. The query's filter
+    /// could not be applied to them.
+    public var unreadable: [TableUnreadableEntity]
 
-    public init(entities: [TableEntity], continuation: TableContinuation?) {
+    public init(
+        entities: [TableEntity],
+        continuation: TableContinuation?,
+        unreadable: [TableUnreadableEntity] = []
+    ) {
         self.entities = entities
         self.continuation = continuation
+        self.unreadable = unreadable
+    }
+}
+
+/// An entity a query found but could not decode.
+public struct TableUnreadableEntity: Sendable {
+    /// The entity's keys.
+    public var key: TableEntityKey
+    /// Why it cannot be read.
+    public var error: TableStorageError
+
+    public init(key: TableEntityKey, error: TableStorageError) {
+        self.key = key
+        self.error = error
     }
 }
 

@@ -41,6 +41,7 @@ public enum TableValidation {
                 "\(name) is \(key.utf16.count) characters long; at most \(maximumKeyLength) are allowed"
             )
         }
+        guard hasForbiddenKeyByte(key) else { return }
         for scalar in key.unicodeScalars {
             let value = scalar.value
             if "/\\#?".unicodeScalars.contains(scalar) {
@@ -61,9 +62,7 @@ public enum TableValidation {
     /// Checks a custom property name: a letter or `_`, then letters, digits or `_`; at most 255
     /// characters; not a system property name.
     public static func checkPropertyName(_ name: String) throws(TableStorageError) {
-        guard let first = name.first, first.isLetter || first == "_",
-            name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
-            name.utf16.count <= maximumPropertyNameLength
+        guard isASCIIIdentifier(name) || isUnicodeIdentifier(name), name.utf16.count <= maximumPropertyNameLength
         else {
             throw .validation(
                 "InvalidPropertyName",
@@ -186,6 +185,39 @@ public enum TableValidation {
             groups.allSatisfy({ $0.allSatisfy { $0.isHexDigit && $0.isASCII } })
         else { return nil }
         return body.lowercased()
+    }
+
+    /// Whether the UTF-8 of a key holds one of `/ \ # ?`, U+0000–001F, U+007F or U+0080–009F
+    /// (encoded `C2 80`…`C2 9F`); a fast scan before the detailed check.
+    private static func hasForbiddenKeyByte(_ key: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in key.utf8 {
+            switch byte {
+            case 0..<0x20, 0x7F, UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "#"), UInt8(ascii: "?"):
+                return true
+            case 0x80...0x9F where previous == 0xC2:
+                return true
+            default:
+                previous = byte
+            }
+        }
+        return false
+    }
+
+    /// The common case, checked on bytes: ASCII letters, digits and `_`, not starting with a digit.
+    private static func isASCIIIdentifier(_ name: String) -> Bool {
+        var first = true
+        for byte in name.utf8 {
+            let isDigit = byte >= 0x30 && byte <= 0x39
+            guard isASCIILetter(byte) || byte == UInt8(ascii: "_") || (isDigit && !first) else { return false }
+            first = false
+        }
+        return !first
+    }
+
+    private static func isUnicodeIdentifier(_ name: String) -> Bool {
+        guard let first = name.first, first.isLetter || first == "_" else { return false }
+        return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
     }
 
     private static func isASCIILetter(_ byte: UInt8) -> Bool {

@@ -8,6 +8,9 @@ struct CatalogueEntryReader {
     var timers: [TimerDefinition] = []
     var problems: [CatalogueProblem] = []
     var declaredIds: Set<String> = []
+    /// Every `Command` written in the file (lowercased), valid entry or not.
+    var declaredCommands: Set<String> = []
+    var skippedEntries: [SkippedTimerEntry] = []
     private var positionsById: [String: (position: Int, command: String?)] = [:]
 
     /// Keys the reader understands; `TZOffset` is a marker some catalogues carry and nothing reads.
@@ -20,65 +23,102 @@ struct CatalogueEntryReader {
         self.registry = registry
     }
 
-    /// Reads one entry: appends a timer, or a problem explaining why not.
+    /// Reads one entry: appends a timer, or every problem that keeps it out of service.
     mutating func read(_ entry: JSONValue, position: Int) {
-        var entryProblem = EntryProblems(position: position)
-        do throws(EntryRejected) {
-            let timer = try definition(entry, position: position, problems: &entryProblem)
-            timers.append(timer)
-        } catch {
-            entryProblem.add(.skipped, error.message)
+        var problems = EntryProblems(position: position)
+        guard let object = entry.objectValue else {
+            problems.add(.skipped, "expected an object, found \(ParameterDecoding.kind(of: entry))")
+            self.problems += problems.collected
+            return
         }
-        problems += entryProblem.collected
+
+        let id = problems.check { () throws(EntryRejected) in try requiredString(entry, "Id") }
+        let command = problems.check { () throws(EntryRejected) in try requiredString(entry, "Command") }
+        let cron = problems.check { () throws(EntryRejected) in try requiredString(entry, "Cron") }
+        problems.id = id
+        problems.command = command
+        if let id { declaredIds.insert(id) }
+        if let command { declaredCommands.insert(command.lowercased()) }
+        let ownsId =
+            id.map { id in
+                problems.check { () throws(EntryRejected) in try claim(id: id, position: position, command: command) }
+                    != nil
+            } ?? false
+
+        for key in object.keys.sorted() where !Self.knownKeys.contains(key.lowercased()) {
+            problems.add(.warning, "unknown key '\(key.escapingControlCharacters)' is ignored")
+        }
+        let timer = definition(entry, id: id, command: command, cron: cron, position: position, problems: &problems)
+
+        if let timer, !problems.rejected {
+            timers.append(timer)
+        } else {
+            let rowKey = ownsId ? id : nil
+            skippedEntries.append(
+                SkippedTimerEntry(
+                    position: position,
+                    id: rowKey,
+                    command: command,
+                    cron: cron,
+                    reasons: problems.collected.filter { $0.severity == .skipped }.map(\.message)
+                )
+            )
+        }
+        self.problems += problems.collected
     }
 
-    private mutating func definition(
+    /// The timer the entry describes, checking every optional key too; `nil` when a required part
+    /// is missing or unusable (the problems say why).
+    private func definition(
         _ entry: JSONValue,
+        id: String?,
+        command: String?,
+        cron: String?,
         position: Int,
         problems: inout EntryProblems
-    ) throws(EntryRejected) -> TimerDefinition {
-        guard let object = entry.objectValue else {
-            throw EntryRejected("expected an object, found \(ParameterDecoding.kind(of: entry))")
+    ) -> TimerDefinition? {
+        let schedule = cron.flatMap { cron in problems.check { () throws(EntryRejected) in try parseSchedule(cron) } }
+        var registered: RegisteredCommand?
+        if let command {
+            registered = registry.command(named: command)
+            if registered == nil { problems.add(.skipped, TimersError.unknownCommand(command).description) }
         }
-        let id = try requiredString(entry, "Id")
-        problems.id = id
-        declaredIds.insert(id)
-        let command = try requiredString(entry, "Command")
-        problems.command = command
-        try claim(id: id, position: position, command: command)
-        let cron = try requiredString(entry, "Cron")
+        let decodedParameters = registered.flatMap { registered in
+            problems.check { () throws(EntryRejected) in try self.parameters(entry, registered) }
+        }
+        let priority = problems.check { () throws(EntryRejected) in try integer(entry, "Priority") }
+        let runOnProcessor = problems.check { () throws(EntryRejected) in try boolean(entry, "RunOnProcessor") }
+        let isSystem = problems.check { () throws(EntryRejected) in try boolean(entry, "IsSystem") }
+        let zone = problems.check { () throws(EntryRejected) in try self.timeZone(entry, id: id ?? "#\(position)") }
+        let window = problems.check { () throws(EntryRejected) in try self.catchUpWindow(entry) }
+        let description = text(entry, "Description", problems: &problems)
+        let preferredProcessor = text(entry, "PreferredProcessor", problems: &problems)
 
-        for key in object.keys where !Self.knownKeys.contains(key.lowercased()) {
-            problems.add(.warning, "unknown key '\(key)' is ignored")
-        }
-        let schedule = try parseSchedule(cron)
-        guard let registered = registry.command(named: command) else {
-            throw EntryRejected(TimersError.unknownCommand(command).description)
-        }
-        let parameters = try parameters(entry, registered)
-
+        guard let id, let cron, let schedule, let registered, let decodedParameters, let priority, let runOnProcessor,
+            let isSystem, let zone, let window
+        else { return nil }
         return TimerDefinition(
             id: id,
             command: registered.name,
-            description: text(entry, "Description", problems: &problems),
+            description: description,
             cron: cron,
             schedule: schedule,
-            priority: try integer(entry, "Priority") ?? TimerDefinition.defaultPriority,
-            runOnProcessor: try boolean(entry, "RunOnProcessor") ?? true,
-            isSystem: try boolean(entry, "IsSystem") ?? false,
-            parameters: parameters,
-            preferredProcessor: text(entry, "PreferredProcessor", problems: &problems),
-            timeZone: try timeZone(entry, id: id),
-            catchUpWindow: try catchUpWindow(entry),
+            priority: priority ?? TimerDefinition.defaultPriority,
+            runOnProcessor: runOnProcessor ?? true,
+            isSystem: isSystem ?? false,
+            parameters: decodedParameters,
+            preferredProcessor: preferredProcessor,
+            timeZone: zone,
+            catchUpWindow: window,
             position: position
         )
     }
 
     /// Records the Id; a second entry with the same Id (ignoring case) is rejected.
-    private mutating func claim(id: String, position: Int, command: String) throws(EntryRejected) {
+    private mutating func claim(id: String, position: Int, command: String?) throws(EntryRejected) {
         let key = id.lowercased()
         if let first = positionsById[key] {
-            let owner = first.command.map { " (\($0))" } ?? ""
+            let owner = first.command.map { " (\($0.escapingControlCharacters))" } ?? ""
             throw EntryRejected("duplicate Id: entry #\(first.position)\(owner) already uses it")
         }
         positionsById[key] = (position, command)
@@ -88,8 +128,13 @@ struct CatalogueEntryReader {
         guard let value = entry.member(caseInsensitive: key), !value.isNull else {
             throw EntryRejected("missing required key '\(key)'")
         }
-        guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+        guard let raw = value.stringValue else {
             throw EntryRejected("'\(key)' must be a non-empty string, found \(ParameterDecoding.kind(of: value))")
+        }
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else {
+            let found = raw.isEmpty ? "an empty string" : "a string of spaces"
+            throw EntryRejected("'\(key)' must be a non-empty string, found \(found)")
         }
         if key == "Id", let reason = Self.invalidRowKeyReason(text) {
             throw EntryRejected("'Id' cannot be a status row key: \(reason)")
@@ -192,15 +237,56 @@ struct EntryProblems {
     let position: Int
     var id: String?
     var command: String?
-    private(set) var collected: [CatalogueProblem] = []
+    private var found: [(severity: CatalogueProblem.Severity, message: String)] = []
 
     init(position: Int) {
         self.position = position
     }
 
+    /// Whether a problem keeps the entry out of service.
+    var rejected: Bool { found.contains { $0.severity == .skipped } }
+
+    /// The problems, in the order found.
+    var collected: [CatalogueProblem] {
+        found.map {
+            CatalogueProblem(severity: $0.severity, position: position, id: id, command: command, message: $0.message)
+        }
+    }
+
     mutating func add(_ severity: CatalogueProblem.Severity, _ message: String) {
-        collected.append(
-            CatalogueProblem(severity: severity, position: position, id: id, command: command, message: message)
-        )
+        found.append((severity, message))
+    }
+
+    /// The value `read` returns, or `nil` after recording why it was rejected.
+    mutating func check<Value>(_ read: () throws(EntryRejected) -> Value) -> Value? {
+        do {
+            return try read()
+        } catch {
+            add(.skipped, error.message)
+            return nil
+        }
+    }
+}
+
+/// A catalogue entry that does not run, with what could be read of it: its status row shows why.
+public struct SkippedTimerEntry: Sendable, Hashable {
+    /// The 1-based entry number in the file.
+    public var position: Int
+    /// The entry's `Id` when it can key a status row of its own (present, a valid RowKey, and not
+    /// a duplicate of an earlier entry's); `nil` otherwise.
+    public var id: String?
+    /// The `Command` as written, when it is a non-empty string.
+    public var command: String?
+    /// The `Cron` as written, when it is a non-empty string.
+    public var cron: String?
+    /// Every reason the entry is skipped.
+    public var reasons: [String]
+
+    public init(position: Int, id: String?, command: String?, cron: String?, reasons: [String]) {
+        self.position = position
+        self.id = id
+        self.command = command
+        self.cron = cron
+        self.reasons = reasons
     }
 }

@@ -32,16 +32,16 @@ public struct CatalogueProblem: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         var text = position.map { "entry #\($0)" } ?? "catalogue"
-        if let id { text += " Id \(id)" }
-        if let command { text += " (\(command))" }
-        return text + (severity == .skipped ? " skipped: " : " warning: ") + message
+        if let id { text += " Id \(id.escapingControlCharacters)" }
+        if let command { text += " (\(command.escapingControlCharacters))" }
+        return text + (severity == .skipped ? " skipped: " : " warning: ") + message.escapingControlCharacters
     }
 }
 
 /// The timer catalogue: the valid timers in run order, and what was wrong with the rest.
 ///
 /// Loading never throws: an unreadable file gives no timers and one problem; a bad entry is
-/// reported and left out while the others load. Checks: `Id`, `Command` and `Cron` present and
+/// reported (every problem it has) and left out while the others load. Checks: `Id`, `Command` and `Cron` present and
 /// strings; `Id` unique (ignoring case; the first entry keeps it); the cron parses and fires on some
 /// date; the command is registered and accepts the entry's `Parameters`; optional keys have their types.
 public struct TimerCatalogue: Sendable {
@@ -51,6 +51,11 @@ public struct TimerCatalogue: Sendable {
     public var problems: [CatalogueProblem]
     /// Every `Id` written in the file, valid entry or not: status rows with these keys are kept.
     public var declaredIds: Set<String>
+    /// Every `Command` written in the file (lowercased), valid entry or not: a status row keyed by
+    /// the command of a skipped entry (as rows were keyed before they were keyed by `Id`) is kept.
+    public var declaredCommands: Set<String>
+    /// The entries that do not run, in file order, with the reasons.
+    public var skippedEntries: [SkippedTimerEntry]
     /// Where the catalogue came from (a path), for messages.
     public var source: String
 
@@ -58,26 +63,65 @@ public struct TimerCatalogue: Sendable {
         timers: [TimerDefinition],
         problems: [CatalogueProblem] = [],
         declaredIds: Set<String>? = nil,
+        declaredCommands: Set<String>? = nil,
+        skippedEntries: [SkippedTimerEntry] = [],
         source: String = "catalogue"
     ) {
         self.timers = timers.sorted { $0.runsBefore($1) }
         self.problems = problems
         self.declaredIds = declaredIds ?? Set(timers.map(\.id))
+        self.declaredCommands = declaredCommands ?? Set(timers.map { $0.command.lowercased() })
+        self.skippedEntries = skippedEntries
         self.source = source
     }
+
+    /// Whether the file itself could not be used (unreadable, not JSON, not an array).
+    public var isUnusable: Bool { problems.contains { $0.position == nil } }
 
     /// The default file name, looked up in the app's directory.
     public static let fileName = "LinkTomeTimers.json"
     /// Setting that names another catalogue file.
     public static let pathSetting = "LINKTOME_TIMERS_FILE"
 
+    /// The largest catalogue file read: far above any real catalogue, small enough that a wrong
+    /// path (a log, a database) is refused instead of loaded.
+    public static let maximumFileSize = 4 << 20
+
     /// Loads the catalogue at `path`.
     public static func load(path: String, registry: TimerRegistry) -> TimerCatalogue {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "the file cannot be read" : "no such file"
-            return failed(source: path, reason: reason)
+        switch readFile(path) {
+        case .success(let bytes): return TimerCatalogue(parsing: bytes, source: path, registry: registry)
+        case .failure(let problem): return failed(source: path, reason: problem.reason)
         }
-        return TimerCatalogue(parsing: [UInt8](data), source: path, registry: registry)
+    }
+
+    struct FileProblem: Error {
+        var reason: String
+    }
+
+    /// The file's bytes, refusing a directory or more than ``maximumFileSize`` bytes.
+    static func readFile(_ path: String) -> Result<[UInt8], FileProblem> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failure(FileProblem(reason: "no such file"))
+        }
+        guard !isDirectory.boolValue else { return .failure(FileProblem(reason: "it is a directory, not a file")) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return .failure(FileProblem(reason: "the file cannot be read (permission denied?)"))
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maximumFileSize + 1) ?? Data()
+        } catch {
+            return .failure(FileProblem(reason: "the file cannot be read: \(error.localizedDescription)"))
+        }
+        guard data.count <= maximumFileSize else {
+            return .failure(
+                FileProblem(reason: "the file is larger than \(maximumFileSize >> 20) MiB, the most a catalogue may be")
+            )
+        }
+        return .success([UInt8](data))
     }
 
     /// The catalogue path the settings choose: `LINKTOME_TIMERS_FILE`, else `LinkTomeTimers.json`
@@ -106,13 +150,20 @@ public struct TimerCatalogue: Sendable {
         for (index, entry) in entries.enumerated() {
             reader.read(entry, position: index + 1)
         }
-        self.init(timers: reader.timers, problems: reader.problems, declaredIds: reader.declaredIds, source: source)
+        self.init(
+            timers: reader.timers,
+            problems: reader.problems,
+            declaredIds: reader.declaredIds,
+            declaredCommands: reader.declaredCommands,
+            skippedEntries: reader.skippedEntries,
+            source: source
+        )
     }
 
     private static func failed(source: String, reason: String) -> TimerCatalogue {
         let message = TimersError.catalogueUnreadable(source: source, reason: reason).description
         let problem = CatalogueProblem(severity: .skipped, position: nil, id: nil, command: nil, message: message)
-        return TimerCatalogue(timers: [], problems: [problem], declaredIds: [], source: source)
+        return TimerCatalogue(timers: [], problems: [problem], declaredIds: [], declaredCommands: [], source: source)
     }
 
     /// The timer whose `Id` is `key`, else the first whose `Command` is `key` (both ignoring case).

@@ -21,6 +21,8 @@ public enum TimerRunTrigger: Sendable, Hashable {
     case retry
     /// An operator ran the timer (`linktome timers run`); the name of who asked.
     case manual(by: String)
+    /// An orchestration ran the command as a work item (`Command` item of `LinkTomeActivity`).
+    case orchestration(instanceId: String)
 
     /// `Schedule`, `Retry` or `Manual`, as written to the row's `Trigger` column.
     public var label: String {
@@ -28,6 +30,7 @@ public enum TimerRunTrigger: Sendable, Hashable {
         case .schedule: return "Schedule"
         case .retry: return "Retry"
         case .manual: return "Manual"
+        case .orchestration: return "Orchestration"
         }
     }
 }

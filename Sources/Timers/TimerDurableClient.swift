@@ -1,3 +1,4 @@
+import Durable
 import Foundation
 import LinkTomeCore
 import TableStorage
@@ -66,6 +67,10 @@ public protocol TimerDurableClient: Sendable {
 
     /// The instance's status, or `nil` if no such instance exists (never started, or purged).
     func instanceStatus(_ instanceId: String) async throws -> TimerInstanceStatus?
+
+    /// The Durable module's client behind this one, when there is one (for listing, terminating
+    /// and purging instances, as the durable cleanup job does); `nil` by default.
+    var webhookClient: DurableClient? { get }
 }
 
 /// Everything an activity item handler may use.

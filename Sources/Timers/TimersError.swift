@@ -1,3 +1,5 @@
+import LinkTomeCore
+
 /// Why a timer, a timer command, an orchestration input or an activity could not be used.
 ///
 /// Every case carries what an operator needs to find the cause; ``description`` is written for a
@@ -23,19 +25,22 @@ public enum TimersError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidInput(String)
     /// The durable client failed (start or status query).
     case durable(String)
+    /// The status table cannot be used, so no timer can run.
+    case storageUnavailable(String)
 
     public var description: String {
         switch self {
         case .catalogueUnreadable(let source, let reason):
             return "timer catalogue \(source) cannot be used: \(reason)"
         case .unknownCommand(let name):
-            return "unknown timer command '\(name)': no Swift command is registered under that name"
+            let shown = name.escapingControlCharacters
+            return "unknown timer command '\(shown)': no Swift command is registered under that name"
         case .invalidParameters(let command, let reason):
             return "invalid Parameters for \(command): \(reason)"
         case .orchestrationUnavailable(let command, let reason):
             return "\(command) asked for an orchestration, which cannot be started here: \(reason)"
         case .timerNotFound(let key):
-            return "no timer in the catalogue has the Id or Command '\(key)'"
+            return "no timer in the catalogue has the Id or Command '\(key.escapingControlCharacters)'"
         case .timerBusy(let timer, let reason):
             return "timer \(timer) is already running: \(reason)"
         case .timedOut(let command, let seconds):
@@ -46,6 +51,8 @@ public enum TimersError: Error, Sendable, Hashable, CustomStringConvertible {
             return reason
         case .durable(let reason):
             return "durable client: \(reason)"
+        case .storageUnavailable(let reason):
+            return reason
         }
     }
 

@@ -70,10 +70,44 @@ struct CronParsingTests {
             error("1/2147483648 * * * * *")
                 == .invalidField(field: .second, token: "1/2147483648", problem: .overflow("2147483648"))
         )
-        #expect(error("5/2147483647 * * * * *") != nil)
+        #expect(
+            error("5/2147483647 * * * * *")
+                == .invalidField(
+                    field: .second,
+                    token: "5/2147483647",
+                    problem: .stepOverflow(start: 5, step: 2_147_483_647)
+                )
+        )
         #expect(error("*/ * * * * *") == .invalidField(field: .second, token: "*/", problem: .empty))
         #expect(error("*/x * * * * *") == .invalidField(field: .second, token: "*/x", problem: .badStep("x")))
         #expect(error("*/5/2 * * * * *") != nil)
+    }
+
+    @Test("a 32-bit step that overflows NCRONTAB's counting says so instead of calling the number too large")
+    func stepOverflowMessage() {
+        let message = error("0 0 0 * * 1/2147483647")?.description ?? ""
+        #expect(message.contains("step 2147483647 counted from 1 passes 2147483647"))
+        #expect(message.contains("any step above 6 selects only the start, so write 1"))
+        #expect(!message.contains("is too large"))
+        #expect(canonical("0 0 0 * * */2147483647") == "0 0 0 * * 0")
+
+        let tooBig = error("0 0 0 * * 1/2147483648")?.description ?? ""
+        #expect(tooBig.contains("'2147483648' is too large: numbers must fit a 32-bit integer"))
+    }
+
+    @Test("control characters in tokens are shown escaped, and a tab inside a field is called out")
+    func controlCharacters() {
+        let tab = error("*\t* * * * *")?.description ?? ""
+        #expect(tab.contains("invalid minute field '*\\t*'"))
+        #expect(tab.contains("a tab is not a field separator, use spaces"))
+        #expect(!tab.contains("\t"))
+
+        let control = error("0 \u{1}5 * * * *")?.description ?? ""
+        #expect(control.contains("'\\u{1}5'"))
+        #expect(!control.unicodeScalars.contains { $0.value < 0x20 })
+
+        let count = error("0\t0\t0 * *")?.description ?? ""
+        #expect(count.contains("'0\\t0\\t0 * *'") && count.contains("tabs do not separate fields"))
     }
 
     @Test("reversed ranges are swapped, not wrapped")

@@ -37,6 +37,34 @@ struct CronTimeZoneTests {
         #expect(message.contains("TZ") && message.contains("'Nowhere'"))
     }
 
+    @Test(
+        "offsets after GMT or UTC are refused as ambiguous, with the Etc zone for each reading",
+        arguments: ["GMT+5", "UTC+5", "gmt-5", "UT+5", ":GMT+5"]
+    )
+    func ambiguousOffsets(_ id: String) {
+        #expect(throws: CronError.ambiguousTimeZone(source: "TZ", identifier: id)) {
+            try CronTimeZone.resolve(settings: Settings(["TZ": id]))
+        }
+        let message = CronError.ambiguousTimeZone(source: "TZ", identifier: id).description
+        #expect(message.contains("'Etc/GMT-5' is UTC+5") && message.contains("'Etc/GMT+5' is UTC-5"))
+    }
+
+    @Test("half-hour offsets are refused pointing at a city; zero offsets and IANA Etc zones are fine")
+    func offsetForms() throws {
+        for id in ["GMT+05:30", "UTC+0530", "GMT+5:30"] {
+            #expect(throws: CronError.ambiguousTimeZone(source: "the time-zone option", identifier: id)) {
+                try CronTimeZone.named(id)
+            }
+        }
+        #expect(CronError.ambiguousTimeZone(source: "TZ", identifier: "GMT+05:30").description.contains("Asia/Kolkata"))
+        let january = Date(timeIntervalSince1970: 1_767_225_600)
+        #expect(try CronTimeZone.named("GMT+0").secondsFromGMT(for: january) == 0)
+        #expect(try CronTimeZone.named("UTC-00:00").secondsFromGMT(for: january) == 0)
+        #expect(try CronTimeZone.named("Etc/GMT+5").secondsFromGMT(for: january) == -5 * 3_600)
+        #expect(try CronTimeZone.named("etc/gmt-5").secondsFromGMT(for: january) == 5 * 3_600)
+        #expect(try CronTimeZone.named("GMT").secondsFromGMT(for: january) == 0)
+    }
+
     @Test("instants print as wall-clock time with the zone's offset")
     func printing() {
         let instant = instant("2026-03-08T07:00:00Z")

@@ -108,6 +108,29 @@ struct FunctionsAppErrorTests {
         #expect(root.json == ["Status": "ready"])
     }
 
+    @Test("every method but POST on a function path is a 405 naming POST, with a JSON body")
+    func otherMethods() async {
+        let (app, _) = makeApp()
+        for method in ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"] {
+            for target in ["/LinkTomeActivity", "/linktomeactivity/", "/LinkTome%41ctivity?x=1"] {
+                let response = await app.handle(HTTPRequest(method: method, target: target))
+                #expect(response.status == 405, "\(method) \(target)")
+                #expect(response.headers["Allow"] == "POST")
+                #expect(response.json["Error"]?["Code"] == "MethodNotAllowed")
+            }
+        }
+    }
+
+    @Test("percent-encoded function names are decoded as UTF-8")
+    func percentDecoding() {
+        #expect(FunctionsApp.functionName(inPath: "/caf%C3%A9") == "café")
+        #expect(FunctionsApp.functionName(inPath: "/%E2%82%AC/") == "€")
+        #expect(FunctionsApp.functionName(inPath: "/Link%54omeTimer") == "LinkTomeTimer")
+        // Malformed escapes and bytes that are not UTF-8 stay as sent.
+        #expect(FunctionsApp.functionName(inPath: "/bad%E9") == "bad%E9")
+        #expect(FunctionsApp.functionName(inPath: "/bad%4") == "bad%4")
+    }
+
     @Test("every answer is JSON with a non-empty body")
     func alwaysJSON() async {
         let (app, _) = makeApp()

@@ -33,6 +33,33 @@ struct ServeTests {
         }
     }
 
+    @Test("out-of-range server settings are rejected at start-up with the setting's name")
+    func settingRanges() throws {
+        let bad = [
+            ("LINKTOME_HTTP_MAX_BODY_BYTES", "-5"), ("LINKTOME_HTTP_MAX_CONNECTIONS", "0"),
+            ("LINKTOME_HTTP_IDLE_TIMEOUT", "0"), ("LINKTOME_HTTP_REQUEST_TIMEOUT", "-1"),
+        ]
+        for (name, value) in bad {
+            do {
+                _ = try FunctionsApp.serverConfiguration(Settings([name: value]))
+                Issue.record("\(name)=\(value) was accepted")
+            } catch {
+                #expect("\(error)".contains("\(name)='\(value)' is invalid"))
+            }
+        }
+        #expect(throws: FunctionsHandlerError.self) {
+            try FunctionsApp.shutdownGrace(Settings(["LINKTOME_SHUTDOWN_GRACE": "-1"]))
+        }
+        #expect(try FunctionsApp.shutdownGrace(Settings(["LINKTOME_SHUTDOWN_GRACE": "0"])) == 0)
+        #expect(try FunctionsApp.shutdownGrace(Settings([:])) == nil)
+        let fine = try FunctionsApp.serverConfiguration(
+            Settings(["LINKTOME_HTTP_MAX_BODY_BYTES": "1", "LINKTOME_HTTP_MAX_CONNECTIONS": "1"])
+        )
+        #expect(fine.maxConnections == 1 && fine.limits.maxBodyBytes == 1)
+        let port = FunctionsHandlerError.invalidPort(setting: "FUNCTIONS_CUSTOMHANDLER_PORT", value: "99999")
+        #expect(port.description.contains("0 to 65535"))
+    }
+
     @Test("serve binds before start-up work, answers GET / meanwhile, and stops gracefully on a signal")
     func lifecycle() async throws {
         let sink = CollectingSink()
@@ -81,5 +108,43 @@ struct ServeTests {
         #expect(lastResponse?.headers["Connection"] == "close")
         #expect(sink.collected.map(\.message).suffix(2) == ["stopping", "stopped"])
         await #expect(throws: (any Error).self) { _ = try await onThread { try HandlerClient(port: port).fd } }
+    }
+
+    @Test("a second signal stops at once, without waiting for invocations in progress")
+    func secondSignal() async throws {
+        let sink = CollectingSink()
+        let logger = Logger(label: "test", level: .info, sink: sink)
+        let heldStarted = Latch()
+        let release = Latch()
+        let app = FunctionsApp()
+        app.register("Held") { _ in
+            heldStarted.open()
+            await release.wait()
+            return InvocationResult(returnValue: "finished")
+        }
+        let serving = Task {
+            try await app.serve(
+                settings: Settings(["FUNCTIONS_HTTPWORKER_PORT": "0"]),
+                logger: logger,
+                prepare: nil,
+                stopSignals: [SIGUSR1]
+            )
+        }
+        let port = try await listeningPort(sink)
+        let envelope: JSONValue = ["Data": [:], "Metadata": [:]]
+        async let inFlight = onThread { try? HandlerClient(port: port).invoke("/Held", envelope) }
+        await heldStarted.wait()
+
+        kill(getpid(), SIGUSR1)
+        while !sink.collected.contains(where: { $0.message == "stopping" }) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        kill(getpid(), SIGUSR1)
+        try await serving.value
+
+        let messages = sink.collected.map(\.message)
+        #expect(messages.suffix(3) == ["stopping", "stopping at once", "stopped"])
+        release.open()
+        _ = try await inFlight
     }
 }

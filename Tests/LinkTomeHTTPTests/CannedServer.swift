@@ -14,6 +14,8 @@ final class CannedServer: Sendable {
         case closeWithoutAnswer
         /// Never answer (until the server stops).
         case stall
+        /// Send these bytes one at a time, `interval` seconds apart, then close.
+        case trickle(String, interval: Double)
     }
 
     /// Picks the reply from the connection number (from 1) and the request number on it (from 1).
@@ -65,6 +67,12 @@ final class CannedServer: Sendable {
                 return finish(fd)
             case .stall:
                 while recv(fd, &buffer, buffer.count, 0) > 0 {}
+                return finish(fd)
+            case .trickle(let text, let interval):
+                for byte in text.utf8 {
+                    guard (try? Socket.sendAll(fd, [byte])) != nil else { break }
+                    usleep(useconds_t(interval * 1_000_000))
+                }
                 return finish(fd)
             }
         }

@@ -73,7 +73,7 @@ struct HTTPClientTests {
         canned.stop()
     }
 
-    @Test("a server that closes a kept-alive connection is handled by reconnecting")
+    @Test("a GET whose kept-alive connection was closed by the server is resent on a new connection")
     func staleConnections() async throws {
         let canned = try CannedServer { connection, request, _ in
             switch (connection, request) {
@@ -87,12 +87,32 @@ struct HTTPClientTests {
         var texts: [String] = []
 
         for _ in 0..<3 {
-            texts.append(try await client.send(HTTPRequest(method: "POST", target: "/"), to: url(canned.port)).text)
+            texts.append(try await client.send(HTTPRequest(method: "GET", target: "/"), to: url(canned.port)).text)
             try await Task.sleep(for: .milliseconds(20))
         }
 
         #expect(texts == ["first", "second", "again"])
         #expect(canned.connections == 3)
+        canned.stop()
+    }
+
+    @Test("a POST whose kept-alive connection closes without an answer is not resent: it may have been applied")
+    func staleConnectionWrite() async throws {
+        let canned = try CannedServer { connection, request, _ in
+            switch (connection, request) {
+            case (1, 1): return .bytes(CannedServer.ok("first"), close: false)
+            case (1, 2): return .closeWithoutAnswer
+            default: return .bytes(CannedServer.ok("again"), close: false)
+            }
+        }
+        let client = HTTPClient()
+        let post = HTTPRequest(method: "POST", target: "/", body: Array("x".utf8))
+
+        #expect(try await client.send(post, to: url(canned.port)).text == "first")
+        await #expect(throws: HTTPError.connectionClosedMidMessage) {
+            try await client.send(post, to: url(canned.port))
+        }
+        #expect(canned.connections == 1)
         canned.stop()
     }
 
@@ -115,6 +135,55 @@ struct HTTPClientTests {
 
         #expect(throws: HTTPError.cancelled) { try outcome.get() }
         #expect(ContinuousClock.now - started < .seconds(2))
+        canned.stop()
+    }
+
+    @Test("the whole request has a deadline even when the server keeps sending a byte at a time")
+    func overallDeadline() async throws {
+        let canned = try CannedServer { _, _, _ in
+            .trickle(CannedServer.ok(String(repeating: "x", count: 200)), interval: 0.05)
+        }
+        var configuration = HTTPClientConfiguration()
+        configuration.requestTimeout = 0.5
+        let client = HTTPClient(configuration: configuration)
+
+        let started = ContinuousClock.now
+        do {
+            _ = try await client.send(HTTPRequest(method: "GET", target: "/slow"), to: url(canned.port))
+            Issue.record("expected a timeout")
+        } catch {
+            guard case .timedOut(let what) = error else {
+                Issue.record("expected a timeout, got \(error)")
+                return
+            }
+            #expect(what.contains("/slow"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(
+            try HTTPClientConfiguration(settings: Settings(["LINKTOME_HTTP_REQUEST_TIMEOUT": "7"])).requestTimeout == 7
+        )
+        #expect(throws: HTTPError.self) {
+            try HTTPClientConfiguration(settings: Settings(["LINKTOME_HTTP_REQUEST_TIMEOUT": "-1"]))
+        }
+        canned.stop()
+    }
+
+    @Test("endless interim responses are an error, a few are skipped")
+    func interimLimit() async throws {
+        let canned = try CannedServer { _, _, request in
+            let count = request.target == "/many" ? 17 : 16
+            return .bytes(
+                String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: count) + CannedServer.ok("done"),
+                close: false
+            )
+        }
+        let client = HTTPClient()
+
+        let few = try await client.send(HTTPRequest(method: "GET", target: "/few"), to: url(canned.port))
+        #expect(few.text == "done")
+        await #expect(throws: HTTPError.malformedStatusLine("more than 16 interim (1xx) responses")) {
+            try await client.send(HTTPRequest(method: "GET", target: "/many"), to: url(canned.port))
+        }
         canned.stop()
     }
 
@@ -153,5 +222,22 @@ struct HTTPClientTests {
             try await client.send(HTTPRequest(method: "GET", target: "/a b"), to: url(truncated.port))
         }
         truncated.stop()
+    }
+}
+
+@Suite("Parsing URLs")
+struct HTTPURLTests {
+    @Test("hosts, IPv6 literals and ports are split; malformed authorities are refused")
+    func authorities() {
+        #expect(HTTPURL("http://[::1]:8080/a?b")?.host == "[::1]")
+        #expect(HTTPURL("http://[::1]:8080/a?b")?.port == 8080)
+        #expect(HTTPURL("https://acct.table.core.windows.net")?.port == 443)
+        #expect(HTTPURL("http://[::1]/x")?.port == 80)
+        for bad in [
+            "http://[::1/x", "http://[::1]x/", "http://[]/", "http://a:99999/", "http://a:0/", "http://a:/",
+            "http://::1:80/", "http://user@host/", "http:///x", "http://a b/",
+        ] {
+            #expect(HTTPURL(bad) == nil, "\(bad)")
+        }
     }
 }

@@ -123,6 +123,24 @@ struct PagingAndLimitTests {
         }
     }
 
+    @Test(
+        "deleteMatching removes exactly the matching rows across pages and partitions",
+        arguments: StoreKind.available
+    )
+    func deleteMatching(kind: StoreKind) async throws {
+        let subject = try await StoreUnderTest.make(kind, scanLimit: 150)
+        try await fill(subject, partition: "a", count: 250, match: true)
+        try await fill(subject, partition: "b", count: 120, match: false)
+        try await fill(subject, partition: "c", count: 90, match: true)
+
+        let deleted = try await subject.store.deleteMatching(subject.table, filter: .equal("Match", .bool(true)))
+
+        #expect(deleted == 340)
+        let left = try await subject.store.queryAll(subject.table)
+        #expect(left.count == 120)
+        #expect(left.allSatisfy { $0.partitionKey == "b" })
+    }
+
     private func fill(_ subject: StoreUnderTest, partition: String, count: Int, match: Bool) async throws {
         let operations = (0..<count).map { index in
             TableBatchOperation.upsert(

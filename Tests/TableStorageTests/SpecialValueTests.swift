@@ -34,6 +34,26 @@ struct SpecialValueTests {
         #expect(try await store.get(from: subject.table, partitionKey: value, rowKey: value) == nil)
     }
 
+    @Test("datetime literals with more than 7 fraction digits are cut to 100 ns", arguments: StoreKind.available)
+    func dateTimeFractionDigits(kind: StoreKind) async throws {
+        let subject = try await StoreUnderTest.make(kind)
+        let instant = try #require(Timestamp(iso8601: "2024-02-29T23:59:59.1234567Z"))
+        try await subject.store.insert(
+            TableEntity(partitionKey: "p", rowKey: "r", properties: ["When": .dateTime(instant)]),
+            into: subject.table
+        )
+
+        for text in [
+            "When eq datetime'2024-02-29T23:59:59.12345678Z'", "When eq datetime'2024-02-29T23:59:59.123456799Z'",
+        ] {
+            let found = try await subject.store.queryAll(subject.table, filter: try TableFilter(parsing: text))
+            #expect(found.map(\.rowKey) == ["r"], "\(text)")
+        }
+        let later = try TableFilter(parsing: "When gt datetime'2024-02-29T23:59:59.12345679Z'")
+        #expect(try await subject.store.queryAll(subject.table, filter: later).isEmpty)
+        #expect(later.text == "When gt datetime'2024-02-29T23:59:59.1234567Z'")
+    }
+
     @Test(
         "values with '#' and '/' are stored as properties and found by filter",
         arguments: StoreKind.available,

@@ -31,6 +31,21 @@ struct TableFilterTests {
         #expect(filter.comparisonCount == 4)
     }
 
+    @Test("64 levels of nesting parse and the 65th is rejected with that number")
+    func nestingLimit() throws {
+        func nested(_ levels: Int) -> String {
+            String(repeating: "(", count: levels) + "a eq 1" + String(repeating: ")", count: levels)
+        }
+        _ = try TableFilter(parsing: nested(64))
+        _ = try TableFilter(parsing: String(repeating: "not ", count: 64) + "a eq 1")
+        do {
+            _ = try TableFilter(parsing: nested(65))
+            Issue.record("expected the nesting limit")
+        } catch {
+            #expect(error.message.contains("at most 64 levels"))
+        }
+    }
+
     @Test("malformed filters are rejected with the position")
     func malformed() {
         for text in [

@@ -87,4 +87,18 @@ struct RegistryTests {
         #expect(legacy.batch.map(\.label) == ["A", "Start-X"])
         #expect(throws: TimersError.self) { try OrchestratorInput(json: [1, 2]) }
     }
+
+    @Test("instance ids are deterministic per timer, occurrence, attempt and manual run")
+    func instanceIds() {
+        let occurrence = utc("2026-01-20T02:00:00Z")
+        #expect(TimerInstanceId.make(timerId: "abc", occurrence: occurrence) == "abc:2026-01-20T02:00:00Z")
+        #expect(
+            TimerInstanceId.make(timerId: "abc", occurrence: occurrence, attempt: 2)
+                == "abc:2026-01-20T02:00:00Z:attempt-2"
+        )
+        #expect(
+            TimerInstanceId.make(timerId: "abc", occurrence: occurrence, manual: true)
+                == "abc:2026-01-20T02:00:00Z:manual"
+        )
+    }
 }

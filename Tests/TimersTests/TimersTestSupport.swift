@@ -165,11 +165,12 @@ func entry(
     id: String,
     command: String = "Start-Recorded",
     cron: String,
-    priority: Int = 0,
+    priority: Int? = 0,
     extra: String = ""
 ) -> String {
     """
-    {"Id": "\(id)", "Command": "\(command)", "Description": "test", "Cron": "\(cron)", "Priority": \(priority),
+    {"Id": "\(id)", "Command": "\(command)", "Description": "test", "Cron": "\(cron)",
+     "Priority": \(priority.map(String.init) ?? "null"),
      "RunOnProcessor": true, "IsSystem": false, "Parameters": {}\(extra.isEmpty ? "" : ", " + extra)}
     """
 }

@@ -12,6 +12,7 @@ Control endpoints (no authentication), for tests:
   POST /_standin/faults            {"table": T, "mode": "apply-then-503" | "apply-then-drop" | "fail-503",
                                     "methods": [...], "count": N}: misbehave on the next N matching requests
   POST /_standin/reset             forget all tables, counters, faults
+  GET  /_standin/identity          a managed identity endpoint (X-IDENTITY-HEADER: standin-identity-secret)
 
 Usage: table_standin.py [--port N] [--host 127.0.0.1]; prints "listening on PORT" when ready.
 """
@@ -21,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 import time
@@ -38,6 +40,7 @@ ACCOUNT = "devstoreaccount1"
 ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 SAS_TOKEN = "sv=2019-02-02&ss=t&srt=sco&sp=rwdlacu&se=2099-01-01T00%3A00%3A00Z&sig=standin-test-signature"
 BEARER_TOKEN = "standin-test-token"
+IDENTITY_SECRET = "standin-identity-secret"
 CLOCK_SKEW_SECONDS = 15 * 60
 
 
@@ -384,6 +387,8 @@ class Handler(BaseHTTPRequestHandler):
         params = dict(urllib.parse.parse_qsl(query))
         if path == "/_standin/stats" and self.command == "GET":
             return self.send_plain_json(store.stats(params.get("table")))
+        if path == "/_standin/identity" and self.command == "GET":
+            return self.identity(params)
         document = json.loads(body or b"{}")
         if path == "/_standin/config" and self.command == "POST":
             store.configure(document["table"], int(document["scanLimit"]))
@@ -395,6 +400,16 @@ class Handler(BaseHTTPRequestHandler):
             store.reset()
             return self.send_plain_json({"ok": True})
         raise ServiceError(404, "ResourceNotFound", "No such control endpoint.")
+
+    def identity(self, params):
+        """The App Service managed identity endpoint: a token for the storage resource."""
+        if self.headers.get("X-IDENTITY-HEADER") != IDENTITY_SECRET:
+            raise ServiceError(401, "Unauthorized", "X-IDENTITY-HEADER is missing or wrong.")
+        if params.get("resource") != "https://storage.azure.com/" or params.get("api-version") != "2019-08-01":
+            raise ServiceError(400, "BadRequest", "resource or api-version is wrong.")
+        return self.send_plain_json({"access_token": BEARER_TOKEN, "expires_on": str(int(time.time()) + 3600),
+                                     "resource": params["resource"], "token_type": "Bearer",
+                                     "client_id": params.get("client_id", "system-assigned")})
 
     def send_plain_json(self, payload):
         data = json.dumps(payload).encode("utf-8")
@@ -473,13 +488,33 @@ class Server(ThreadingHTTPServer):
         self.verbose = verbose
 
 
+def watch_parent(pid, server):
+    """Stops the server once `pid` no longer exists, so a test run never leaves it behind."""
+    while True:
+        time.sleep(1)
+        # A parent that exited may linger as a zombie, so watch for being re-parented as well.
+        try:
+            os.kill(pid, 0)
+            alive = os.getppid() == pid
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            server.shutdown()
+            return
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=10002)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--exit-with-parent", type=int, metavar="PID", help="stop when process PID is gone")
     arguments = parser.parse_args()
     server = Server((arguments.host, arguments.port), arguments.verbose)
+    if arguments.exit_with_parent:
+        threading.Thread(target=watch_parent, args=(arguments.exit_with_parent, server), daemon=True).start()
     print("listening on %d" % server.server_address[1], flush=True)
     try:
         server.serve_forever()

@@ -55,7 +55,7 @@ public struct AzureConnectionString: Sendable, Equatable, CustomStringConvertibl
             throw Self.invalid(setting, "it has neither TableEndpoint nor AccountName")
         }
         guard let url = HTTPURL(tableEndpoint) else {
-            throw Self.invalid(setting, "TableEndpoint '\(tableEndpoint)' is not an http(s) URL")
+            throw Self.invalid(setting, Self.endpointProblem(tableEndpoint))
         }
         accountName = pairs["accountname"] ?? url.host.split(separator: ".").first.map(String.init) ?? url.host
 
@@ -65,6 +65,23 @@ public struct AzureConnectionString: Sendable, Equatable, CustomStringConvertibl
         if let key = accountKey, [UInt8](base64: key) == nil {
             throw Self.invalid(setting, "AccountKey is not valid base64")
         }
+    }
+
+    /// Why `endpoint` is not a usable URL, for the error message.
+    static func endpointProblem(_ endpoint: String) -> String {
+        let lowered = endpoint.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+            return "TableEndpoint '\(endpoint)' is not an http(s) URL"
+        }
+        let rest = endpoint.drop(while: { $0 != "/" }).drop(while: { $0 == "/" })
+        let authority = rest.prefix(while: { $0 != "/" && $0 != "?" })
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            let digits = authority[authority.index(after: colon)...]
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), !authority.contains("[") {
+                return "TableEndpoint '\(endpoint)' has port \(digits), which is out of range (1 to 65535)"
+            }
+        }
+        return "TableEndpoint '\(endpoint)' is not an http(s) URL with a valid host and port"
     }
 
     /// The endpoint and credential kind, never the secret.

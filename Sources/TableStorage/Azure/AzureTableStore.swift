@@ -10,13 +10,21 @@ public final class AzureTableStore: TableStore {
     let transport: any HTTPTransport
     let retry: AzureRetryPolicy
     let logger: Logger
+    let clock: any TimeSource
 
     /// A store for a parsed connection string.
+    ///
+    /// - Parameters:
+    ///   - transport: the HTTP client (LinkTomeHTTP's `HTTPClient` in production).
+    ///   - retry: when to retry; the default follows azure-core (4 retries from 0.8 s).
+    ///   - logger: receives `debug` lines for retries.
+    ///   - clock: the source of `x-ms-date`.
     public convenience init(
         connection: AzureConnectionString,
         transport: any HTTPTransport,
         retry: AzureRetryPolicy = AzureRetryPolicy(),
-        logger: Logger = .silent
+        logger: Logger = .silent,
+        clock: any TimeSource = SystemTimeSource()
     ) throws(TableStorageError) {
         let credential: AzureCredential
         if let key = connection.accountKey, let bytes = [UInt8](base64: key) {
@@ -31,7 +39,8 @@ public final class AzureTableStore: TableStore {
             credential: credential,
             transport: transport,
             retry: retry,
-            logger: logger
+            logger: logger,
+            clock: clock
         )
     }
 
@@ -41,7 +50,8 @@ public final class AzureTableStore: TableStore {
         credential: AzureCredential,
         transport: any HTTPTransport,
         retry: AzureRetryPolicy = AzureRetryPolicy(),
-        logger: Logger = .silent
+        logger: Logger = .silent,
+        clock: any TimeSource = SystemTimeSource()
     ) throws(TableStorageError) {
         guard var url = HTTPURL(endpoint) else {
             throw TableStorageError(
@@ -56,6 +66,7 @@ public final class AzureTableStore: TableStore {
         self.transport = transport
         self.retry = retry
         self.logger = logger
+        self.clock = clock
     }
 
     public var location: String { endpoint.origin + endpoint.target }
@@ -70,11 +81,20 @@ public struct AzureRetryPolicy: Sendable {
     public var initialDelay: Double
     /// The longest backoff.
     public var maximumDelay: Double
+    /// Seconds after the first attempt started past which no retry begins, so one call gives up within
+    /// about this time plus one request's own timeout (the HTTP client's per-request deadline).
+    public var totalTimeLimit: Double
 
-    public init(maximumRetries: Int = 4, initialDelay: Double = 0.8, maximumDelay: Double = 30) {
+    public init(
+        maximumRetries: Int = 4,
+        initialDelay: Double = 0.8,
+        maximumDelay: Double = 30,
+        totalTimeLimit: Double = 120
+    ) {
         self.maximumRetries = maximumRetries
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
+        self.totalTimeLimit = totalTimeLimit
     }
 
     /// Whether a response status is worth retrying.

@@ -8,11 +8,40 @@ final class SQLiteConnection: @unchecked Sendable {
     private var statements: [String: OpaquePointer] = [:]
     let path: String
 
-    /// Opens or creates the database and sets WAL mode, `synchronous=NORMAL` and the busy timeout.
-    init(path: String, busyTimeoutMilliseconds: Int32) throws(TableStorageError) {
+    /// Why writes are refused, when the connection is read-only.
+    let readOnlyReason: String?
+
+    /// Opens (with `create`, creating) the database and sets WAL mode, `synchronous=NORMAL` and the
+    /// busy timeout; with a `readOnlyReason`, opens it read-only and changes nothing in the file.
+    init(
+        path: String,
+        busyTimeoutMilliseconds: Int32,
+        create: Bool = true,
+        readOnlyReason: String? = nil
+    ) throws(TableStorageError) {
         self.path = path
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        self.readOnlyReason = readOnlyReason
+        let access =
+            readOnlyReason != nil ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        try open(path, flags: access | SQLITE_OPEN_NOMUTEX)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        guard readOnlyReason != nil else {
+            try execute("PRAGMA journal_mode=WAL")
+            try execute("PRAGMA synchronous=NORMAL")
+            return
+        }
+        // A WAL database in a directory where the -shm file cannot be created is still readable as
+        // an immutable file (without the changes of a writer that is running at the moment).
+        if (try? execute("PRAGMA schema_version")) == nil {
+            sqlite3_close_v2(handle)
+            handle = nil
+            try open(Self.immutableURI(path), flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX)
+            sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        }
+    }
+
+    private func open(_ name: String, flags: Int32) throws(TableStorageError) {
+        let status = sqlite3_open_v2(name, &handle, flags, nil)
         guard status == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(handle)
@@ -23,9 +52,20 @@ final class SQLiteConnection: @unchecked Sendable {
                 message: "cannot open SQLite database \(path): \(message)"
             )
         }
-        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        try execute("PRAGMA journal_mode=WAL")
-        try execute("PRAGMA synchronous=NORMAL")
+    }
+
+    /// `file:<path>?immutable=1`, with the characters a URI path cannot hold percent-encoded.
+    static func immutableURI(_ path: String) -> String {
+        var encoded = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0...0x20, 0x7F...:
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            default:
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return "file:" + encoded + "?immutable=1"
     }
 
     deinit {
@@ -81,6 +121,13 @@ final class SQLiteConnection: @unchecked Sendable {
     func failure(_ status: Int32, _ message: String, sql: String? = nil) -> TableStorageError {
         let primary = status & 0xFF
         let context = sql.map { " (in \($0.prefix(60)))" } ?? ""
+        if primary == SQLITE_READONLY, let readOnlyReason {
+            return TableStorageError(
+                .configuration,
+                code: "DatabaseReadOnly",
+                message: "SQLite database \(path) is read-only: \(readOnlyReason)"
+            )
+        }
         if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
             return TableStorageError(
                 .unavailable,
@@ -163,5 +210,11 @@ struct SQLiteStatement {
     /// Releases the statement's read snapshot so it does not hold the WAL back.
     func reset() {
         sqlite3_reset(handle)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -58,6 +58,7 @@ extension SQLiteTableStore {
         if let upper = range.partitionUpper { statement.bind(4, upper) }
 
         var found: [TableEntity] = []
+        var unreadable: [TableUnreadableEntity] = []
         var scanned = 0
         while try statement.step() {
             let partitionKey = String(decoding: statement.bytes(0), as: UTF8.self)
@@ -65,19 +66,27 @@ extension SQLiteTableStore {
             if found.count >= limit || scanned >= scanLimit {
                 return TableQueryPage(
                     entities: found,
-                    continuation: TableContinuation(nextPartitionKey: partitionKey, nextRowKey: rowKey)
+                    continuation: TableContinuation(nextPartitionKey: partitionKey, nextRowKey: rowKey),
+                    unreadable: unreadable
                 )
             }
             scanned += 1
-            let entity = try entity(
-                partitionKey: partitionKey,
-                rowKey: rowKey,
-                ticks: statement.int64(2),
-                props: statement.bytes(3)
-            )
+            let key = TableEntityKey(partitionKey: partitionKey, rowKey: rowKey)
+            let entity: TableEntity
+            do {
+                entity = try Self.entity(
+                    partitionKey: partitionKey,
+                    rowKey: rowKey,
+                    ticks: statement.int64(2),
+                    props: statement.bytes(3)
+                )
+            } catch {
+                unreadable.append(TableUnreadableEntity(key: key, error: error))
+                continue
+            }
             if filter?.matches(entity) ?? true { found.append(entity.selecting(select)) }
         }
-        return TableQueryPage(entities: found, continuation: nil)
+        return TableQueryPage(entities: found, continuation: nil, unreadable: unreadable)
     }
 }
 

@@ -83,6 +83,10 @@ extension SQLiteTableStore {
         switch operation {
         case .upsert(_, .replace), .insert:
             existing = nil  // no read needed: the insert itself detects a taken key
+        case .replace, .delete:
+            // Only existence and the ETag matter, so a row whose properties are damaged can be
+            // replaced or deleted.
+            existing = try readVersion(table: table, key: key, connection)
         default:
             existing = try read(table: table, key: key, connection)
         }
@@ -115,6 +119,27 @@ extension SQLiteTableStore {
         return true
     }
 
+    /// The stored entity's keys and ETag (no properties), or `nil`.
+    private static func readVersion(
+        table: String,
+        key: TableEntityKey,
+        _ connection: SQLiteConnection
+    ) throws -> TableEntity? {
+        let select = try connection.statement("SELECT ts FROM lt_entities WHERE tbl = ?1 AND pk = ?2 AND rk = ?3")
+        defer { select.reset() }
+        select.bind(1, table.lowercased())
+        select.bind(2, key.partitionKey)
+        select.bind(3, key.rowKey)
+        guard try select.step() else { return nil }
+        let instant = LocalWriteRules.timestamp(ticks: select.int64(0))
+        return TableEntity(
+            partitionKey: key.partitionKey,
+            rowKey: key.rowKey,
+            etag: LocalWriteRules.etag(for: instant),
+            timestamp: instant
+        )
+    }
+
     /// The stored entity, or `nil`.
     static func read(table: String, key: TableEntityKey, _ connection: SQLiteConnection) throws -> TableEntity? {
         let select = try connection.statement(
@@ -133,16 +158,43 @@ extension SQLiteTableStore {
         )
     }
 
-    /// An entity from its stored columns.
-    static func entity(partitionKey: String, rowKey: String, ticks: Int64, props: [UInt8]) throws -> TableEntity {
+    /// An entity from its stored columns; a row whose properties cannot be decoded (damaged, or
+    /// edited by hand) throws `storage` with code `CorruptRow`, naming the row.
+    static func entity(
+        partitionKey: String,
+        rowKey: String,
+        ticks: Int64,
+        props: [UInt8]
+    ) throws(TableStorageError) -> TableEntity {
+        func corrupt(_ reason: String) -> TableStorageError {
+            let row =
+                "PartitionKey '\(partitionKey.escapingControlCharacters)', RowKey '\(rowKey.escapingControlCharacters)'"
+            return TableStorageError(
+                .storage,
+                code: "CorruptRow",
+                message: "the stored entity (\(row)) cannot be read: \(reason)"
+            )
+        }
         let instant = LocalWriteRules.timestamp(ticks: ticks)
-        guard case .object(let object) = try JSONParser.parse(props) else {
-            throw TableStorageError(.storage, code: "CorruptRow", message: "stored properties are not a JSON object")
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(props)
+        } catch {
+            throw corrupt("its properties are not valid JSON (\(error))")
+        }
+        guard case .object(let object) = parsed else {
+            throw corrupt("its properties are \(String(parsed.jsonText.prefix(40))), not a JSON object")
+        }
+        let properties: [String: TableValue]
+        do {
+            properties = try EntityJSON.decodeProperties(object)
+        } catch {
+            throw corrupt(error.message)
         }
         return TableEntity(
             partitionKey: partitionKey,
             rowKey: rowKey,
-            properties: try EntityJSON.decodeProperties(object),
+            properties: properties,
             etag: LocalWriteRules.etag(for: instant),
             timestamp: instant
         )

@@ -1,1 +1,0 @@
-// The Durable module; its types are added by the files beside this one.
