@@ -83,7 +83,16 @@ extension VisitorSet {
     /// The stored form: `UniqueVisitorHashes` (concatenated 16-digit hex) or `UniqueVisitorSketch` (base64).
     var storedHashes: String? {
         guard let exact else { return nil }
-        return exact.sorted().map(Self.hex16).joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8](repeating: 0, count: exact.count * 16)
+        var offset = 0
+        for hash in exact.sorted() {
+            for nibble in 0..<16 {
+                bytes[offset + nibble] = digits[Int(hash >> UInt64(60 - 4 * nibble) & 0xF)]
+            }
+            offset += 16
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     var storedSketch: String? { registers?.base64 }
@@ -100,9 +109,7 @@ extension VisitorSet {
             let bytes = Array(hashes.utf8)
             var start = 0
             while start + 16 <= bytes.count {
-                if let value = UInt64(String(decoding: bytes[start..<(start + 16)], as: UTF8.self), radix: 16) {
-                    set.insert(value)
-                }
+                if let value = Self.parseHex16(bytes, at: start) { set.insert(value) }
                 start += 16
             }
         }
@@ -110,9 +117,20 @@ extension VisitorSet {
         for hash in set { insert(hash) }
     }
 
-    static func hex16(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    /// Sixteen hex digits at `start`, or `nil` when one is not a hex digit.
+    private static func parseHex16(_ bytes: [UInt8], at start: Int) -> UInt64? {
+        var value: UInt64 = 0
+        for byte in bytes[start..<(start + 16)] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
     }
 }
 
