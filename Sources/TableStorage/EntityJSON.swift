@@ -133,7 +133,7 @@ enum EntityJSON {
         var properties: [String: TableValue] = [:]
         properties.reserveCapacity(object.count)
         for (name, json) in object {
-            if name.contains("@") || name.hasPrefix("odata.") { continue }
+            if name.utf8.contains(UInt8(ascii: "@")) || name.hasPrefix("odata.") { continue }
             if name == "PartitionKey" || name == "RowKey" || name == "Timestamp" { continue }
             // The service answers a $select of a property the entity lacks with null.
             if json == .null { continue }
