@@ -1,3 +1,5 @@
+import LinkTomeCore
+
 extension OrchestratorAction: ProtoMessage {
     static let protoName = "OrchestratorAction"
 

@@ -1,12 +1,12 @@
 import Synchronization
 
-/// Standard base64 (RFC 4648 §4) decoding straight from UTF-8, for the orchestration payloads.
+/// Standard base64 (RFC 4648 §4) decoding straight from UTF-8, used for every base64 value the app reads.
 ///
 /// Orchestrator requests carry the whole history, often hundreds of kilobytes; this table-driven
 /// decoder works on the string's UTF-8 bytes without building `Character`s, and
 /// ``decodeReusingBuffer(_:)`` reuses one buffer across requests so that each long history does
 /// not cost fresh pages from the allocator.
-enum Base64Bytes {
+public enum Base64Bytes {
     private static let invalid: UInt8 = 0xFF
     private static let skip: UInt8 = 0xFE
 
@@ -23,7 +23,7 @@ enum Base64Bytes {
 
     /// The bytes of `text`, or `nil` if it holds anything but the base64 alphabet, whitespace and
     /// up to two trailing `=` (padding may be omitted).
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var text = text
         return text.withUTF8 { decode(utf8: $0) }
     }
@@ -34,7 +34,7 @@ enum Base64Bytes {
 
     /// Like ``decode(_:)``, but writes into the buffer a previous request gave back with
     /// ``recycle(_:)`` when there is one, so that long histories do not cost fresh pages each time.
-    static func decodeReusingBuffer(_ text: String) -> [UInt8]? {
+    public static func decodeReusingBuffer(_ text: String) -> [UInt8]? {
         var text = text
         let needed = text.utf8.count / 4 * 3 + 3
         var buffer = pool.withLock { $0.take() } ?? []
@@ -57,7 +57,7 @@ enum Base64Bytes {
     }
 
     /// Gives a buffer back for the next ``decodeReusingBuffer(_:)``.
-    static func recycle(_ buffer: [UInt8]) {
+    public static func recycle(_ buffer: [UInt8]) {
         guard buffer.capacity <= pooledLimit else { return }
         pool.withLock { $0 = buffer }
     }
